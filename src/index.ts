@@ -1,0 +1,18 @@
+export { ShapeError, StateDictError, expectShape, formatShape } from "./errors.js";
+export type { Dim } from "./errors.js";
+export { tensor, zeros, fromData, toNested, shapeSize } from "./tensor/tensor.js";
+export type { Tensor, NestedArray } from "./tensor/tensor.js";
+export { gemm } from "./tensor/gemm.js";
+export { Rng, seededRng, randn, randu } from "./tensor/random.js";
+export type { RngState } from "./tensor/random.js";
+export { initUniform, initXavierUniform, initXavierNormal, initOrthogonal } from "./tensor/init.js";
+export { Param, ParamStore } from "./params/param-store.js";
+export type { ParamInit } from "./params/param-store.js";
+export type { StateDict, StateEntry, LoadOptions } from "./params/state-dict.js";
+export { RNN, LSTM, GRU, RecurrentLayer } from "./layers/recurrent.js";
+export type {
+  RecurrentMode, WeightInit, RecurrentInit, RecurrentConfig, RNNConfig, ForwardOptions, RecurrentOutput, LSTMOutput,
+  FinalStateGrads, RecurrentInputGrads, LSTMInputGrads,
+} from "./layers/recurrent.js";
+export { gradCheck } from "./grad-check.js";
+export type { GradTarget, GradCheckOptions, GradCheckReport, TensorGradCheck } from "./grad-check.js";

@@ -1,0 +1,44 @@
+/**
+ * Activations over a range, and their derivatives from the activation's output (σ' = σ(1−σ), tanh' = 1−tanh²),
+ * which is what a tape stores. All take (array, offset, count) and allocate nothing.
+ */
+
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+/** out[o + i] = σ(inp[p + i]) for i < n. */
+export function sigmoidRange(out: Float32Array, o: number, inp: Float32Array, p: number, n: number): void {
+  for (let i = 0; i < n; i++) out[o + i] = 1 / (1 + Math.exp(-inp[p + i]!));
+}
+
+/** out[o + i] = tanh(inp[p + i]) for i < n. */
+export function tanhRange(out: Float32Array, o: number, inp: Float32Array, p: number, n: number): void {
+  for (let i = 0; i < n; i++) out[o + i] = Math.tanh(inp[p + i]!);
+}
+
+/** out[o + i] = max(0, inp[p + i]) for i < n. */
+export function reluRange(out: Float32Array, o: number, inp: Float32Array, p: number, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = inp[p + i]!;
+    out[o + i] = v > 0 ? v : 0;
+  }
+}
+
+/** Fills the [rows, n] block at `o` (row stride `ld`) with `vec[v, v + n)` in every row; zeros when vec is null. */
+export function broadcastRows(out: Float32Array, o: number, ld: number, rows: number, vec: Float32Array | null, v: number, n: number): void {
+  for (let r = 0; r < rows; r++) {
+    const row = o + r * ld;
+    if (vec === null) out.fill(0, row, row + n);
+    else for (let j = 0; j < n; j++) out[row + j] = vec[v + j]!;
+  }
+}
+
+/** sum[s + j] += Σ_r inp[p + r·ld + j] for j < n: column sums of a [rows, n] block (bias gradients). */
+export function addColumnSums(sum: Float32Array, s: number, inp: Float32Array, p: number, ld: number, rows: number, n: number): void {
+  for (let j = 0; j < n; j++) {
+    let acc = 0;
+    for (let r = 0; r < rows; r++) acc += inp[p + r * ld + j]!;
+    sum[s + j]! += acc;
+  }
+}
