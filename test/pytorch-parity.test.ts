@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { GRU, LSTM, RNN } from "../src/index.js";
-import type { ForwardOptions, RecurrentConfig, Tensor } from "../src/index.js";
+import type { ForwardOptions, LSTMInputGrads, LSTMOutput, RecurrentConfig, Tensor } from "../src/index.js";
 import { expectClose, expectStateDictClose, readFixture, toTensor } from "./helpers.js";
 import type { FixtureTensor } from "./helpers.js";
 
@@ -60,14 +60,14 @@ describe("PyTorch parity (outputs, final states and every gradient)", () => {
       expect(out.output.shape).toEqual(f.output.shape);
       expectClose("output", out.output.data, f.output.data, RTOL, ATOL);
       expectClose("h_n", out.h.data, f.h_n.data, RTOL, ATOL);
-      if (f.c_n) expectClose("c_n", (out as { c: Tensor }).c.data, f.c_n.data, RTOL, ATOL);
+      if (f.c_n) expectClose("c_n", (out as LSTMOutput).c.data, f.c_n.data, RTOL, ATOL);
 
       const final: { dh: Tensor; dc?: Tensor } = { dh: toTensor(f.grad_h_n) };
       if (f.grad_c_n) final.dc = toTensor(f.grad_c_n);
       const g = layer.backward(toTensor(f.grad_output), final);
       expectClose("grad_input", g.dInput.data, f.grad_input.data, RTOL, ATOL);
       expectClose("grad_h0", g.dh0.data, f.grad_h0.data, RTOL, ATOL);
-      if (f.grad_c0) expectClose("grad_c0", (g as { dc0: Tensor }).dc0.data, f.grad_c0.data, RTOL, ATOL);
+      if (f.grad_c0) expectClose("grad_c0", (g as LSTMInputGrads).dc0.data, f.grad_c0.data, RTOL, ATOL);
       expectStateDictClose("grads", layer.gradDict(), f.grads, RTOL, ATOL);
     });
   }

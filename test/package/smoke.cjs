@@ -1,0 +1,9 @@
+// Requires the built package the way a CommonJS user does.
+const assert = require("node:assert/strict");
+const { GRU, seededRng, randn } = require("recurrent-ts");
+
+const gru = new GRU({ inputSize: 3, hiddenSize: 4, bidirectional: true, seed: 1 });
+const { output, h } = gru.forward(randn(seededRng(1), [5, 2, 3]));
+assert.deepEqual(output.shape, [5, 2, 8]);
+assert.deepEqual(h.shape, [2, 2, 4]);
+console.log("cjs ok");

@@ -1,0 +1,11 @@
+// Imports the built package the way an ESM user does (the package resolves its own name through "exports").
+import assert from "node:assert/strict";
+import { LSTM, gradCheck, seededRng, randn } from "recurrent-ts";
+
+const lstm = new LSTM({ inputSize: 3, hiddenSize: 4, seed: 1 });
+const { output, h, c } = lstm.forward(randn(seededRng(1), [5, 2, 3]));
+assert.deepEqual(output.shape, [5, 2, 4]);
+assert.deepEqual(h.shape, [1, 2, 4]);
+assert.deepEqual(c.shape, [1, 2, 4]);
+assert.equal(typeof gradCheck, "function");
+console.log("esm ok");

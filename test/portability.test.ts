@@ -1,0 +1,32 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+
+const src = join(dirname(fileURLToPath(import.meta.url)), "..", "src");
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f);
+    return statSync(p).isDirectory() ? files(p) : p.endsWith(".ts") ? [p] : [];
+  });
+}
+
+describe("the core runs in a browser", () => {
+  it("no file under src/ imports a Node built-in, uses require, process, Buffer or Math.random", () => {
+    const offenders: string[] = [];
+    for (const f of files(src)) {
+      const text = readFileSync(f, "utf8");
+      for (const [re, what] of [
+        [/from\s+["'](node:|fs|path|os|crypto|worker_threads|util)["'/]/, "Node import"],
+        [/\brequire\(/, "require"],
+        [/\bprocess\./, "process"],
+        [/\bBuffer\b/, "Buffer"],
+        [/Math\.random/, "Math.random"],
+      ] as const) {
+        if (re.test(text)) offenders.push(`${relative(src, f)}: ${what}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
