@@ -4,7 +4,7 @@ import { LstmCell } from "../cells/lstm-cell.js";
 import { RnnCell } from "../cells/rnn-cell.js";
 import { describeKind, expectShape } from "../errors.js";
 import type { Param, ParamInit } from "../params/param-store.js";
-import { ParamStore } from "../params/param-store.js";
+import type { ParamStore } from "../params/param-store.js";
 import type { Entries, LoadOptions, StateDict } from "../params/state-dict.js";
 import { loadEntries, readEntries } from "../params/state-dict.js";
 import { addColumnSums, broadcastRows } from "../tensor/elementwise.js";
@@ -13,6 +13,7 @@ import { initOrthogonal, initUniform, initXavierNormal, initXavierUniform } from
 import type { Rng } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { expectTensor } from "../tensor/tensor.js";
+import { checkBool, checkKeys, checkName, checkPositiveInt, checkStore, ensure } from "./config.js";
 
 /** PyTorch's `mode` names for the four recurrent layers. */
 export type RecurrentMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
@@ -125,27 +126,6 @@ const CONFIG_KEYS = ["inputSize", "hiddenSize", "numLayers", "bidirectional", "b
 const INIT_KEYS = ["inputWeights", "recurrentWeights", "bias", "forgetBias"];
 const WEIGHT_INITS: readonly WeightInit[] = ["pytorch", "xavier-uniform", "xavier-normal", "orthogonal"];
 
-function ensure(buf: Float32Array, n: number): Float32Array {
-  return buf.length >= n ? buf : new Float32Array(n);
-}
-
-function checkPositiveInt(where: string, what: string, v: unknown): number {
-  if (typeof v !== "number" || !Number.isInteger(v) || v < 1) throw new RangeError(`${where}: ${what} must be a positive integer, got ${typeof v === "number" ? v : describeKind(v)}`);
-  return v;
-}
-
-function checkBool(where: string, what: string, v: unknown, dflt: boolean): boolean {
-  if (v === undefined) return dflt;
-  if (typeof v !== "boolean") throw new TypeError(`${where}: ${what} must be a boolean, got ${describeKind(v)}`);
-  return v;
-}
-
-function checkKeys(where: string, obj: object, known: readonly string[]): void {
-  for (const k of Object.keys(obj)) {
-    if (!known.includes(k)) throw new TypeError(`${where}: unknown option '${k}' (known: ${known.join(", ")})`);
-  }
-}
-
 function weightInit(kind: WeightInit, gates: number, H: number, cols: number): ParamInit {
   const rows = gates * H;
   switch (kind) {
@@ -206,12 +186,9 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
     this.bidirectional = checkBool(where, "bidirectional", config.bidirectional, false);
     this.batchFirst = checkBool(where, "batchFirst", config.batchFirst, false);
     this.bias = checkBool(where, "bias", config.bias, true);
-    if (config.name !== undefined && (typeof config.name !== "string" || config.name === "")) throw new TypeError(`${where}: name must be a non-empty string, got ${describeKind(config.name)}`);
-    this.name = config.name ?? "";
+    this.name = checkName(where, config.name);
     this.where = this.name ? `${kind}(${this.name})` : kind;
-    if (store !== undefined && !(store instanceof ParamStore)) throw new TypeError(`${where}: store must be a ParamStore, got ${describeKind(store)}`);
-    if (store !== undefined && config.seed !== undefined) throw new TypeError(`${where}: seed applies only to a layer's own store; with a shared ParamStore the store's generator initialises it`);
-    this.store = store ?? new ParamStore(config.seed ?? 0);
+    this.store = checkStore(where, store, config.seed);
     this.cell = mode === "LSTM" ? new LstmCell() : mode === "GRU" ? new GruCell() : new RnnCell(mode === "RNN_RELU" ? "relu" : "tanh");
 
     const init = config.init ?? {};
