@@ -61,6 +61,8 @@ export function gradCheck(loss: () => number, targets: ParamStore | ReadonlyArra
   if (!Array.isArray(list)) throw new TypeError(`gradCheck: targets must be a ParamStore or an array of { name, value, grad }, got ${describeKind(targets)}`);
   const eps = options.eps ?? 1e-3, atol = options.atol ?? 1e-4, rtol = options.rtol ?? 1e-2;
   if (!(eps > 0)) throw new RangeError(`gradCheck: eps must be positive, got ${eps}`);
+  const mpt = options.maxPerTensor;
+  if (mpt !== undefined && !(Number.isInteger(mpt) && mpt >= 1)) throw new RangeError(`gradCheck: maxPerTensor must be a positive integer, got ${mpt}`);
   for (const t of list) {
     if (!(t?.value instanceof Float32Array) || !(t.grad instanceof Float32Array) || t.value.length !== t.grad.length) {
       throw new TypeError(`gradCheck: target ${t?.name ?? "?"} must have Float32Array value and grad of equal length`);
@@ -77,11 +79,15 @@ export function gradCheck(loss: () => number, targets: ParamStore | ReadonlyArra
     for (const i of idx) {
       const x = t.value[i]!;
       const xp = Math.fround(x + eps), xm = Math.fround(x - eps);
-      t.value[i] = xp;
-      const fp = loss();
-      t.value[i] = xm;
-      const fm = loss();
-      t.value[i] = x;
+      let fp: number, fm: number;
+      try {
+        t.value[i] = xp;
+        fp = loss();
+        t.value[i] = xm;
+        fm = loss();
+      } finally {
+        t.value[i] = x; // restored even when loss() throws
+      }
       const num = (fp - fm) / (xp - xm);
       const ana = analyticAll[ti]![i]!;
       const diff = Math.abs(ana - num);

@@ -85,16 +85,16 @@ export class ParamStore {
     const grads = new Float32Array(total);
     values.set(this.values);
     grads.set(this.grads);
+    const param = new Param(name, shape, offset, values, grads);
+    init(param.value, this.rng); // before anything is committed: an init that throws leaves the store as it was
     this.values = values;
     this.grads = grads;
     for (const p of this.list) {
       p.value = values.subarray(p.offset, p.offset + p.size);
       p.grad = grads.subarray(p.offset, p.offset + p.size);
     }
-    const param = new Param(name, shape, offset, values, grads);
     this.list.push(param);
     this.byName.set(name, param);
-    init(param.value, this.rng);
     return param;
   }
 

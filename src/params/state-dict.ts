@@ -20,7 +20,10 @@ export type Entries = ReadonlyArray<readonly [string, Param]>;
 
 export function readEntries(entries: Entries, which: "value" | "grad"): StateDict {
   const out: StateDict = {};
-  for (const [key, p] of entries) out[key] = { shape: [...p.shape], data: Array.from(p[which]) };
+  for (const [key, p] of entries) {
+    // defineProperty, not assignment: a key such as "__proto__" must become an own entry, not the object's prototype
+    Object.defineProperty(out, key, { value: { shape: [...p.shape], data: Array.from(p[which]) }, enumerable: true, writable: true, configurable: true });
+  }
   return out;
 }
 

@@ -28,7 +28,7 @@ function inferShape(v: NestedArray): number[] {
 
 function flattenInto(v: NestedArray, shape: readonly number[], depth: number, out: Float32Array, at: { i: number }): void {
   if (depth === shape.length) {
-    if (typeof v !== "number") throw new TypeError(`tensor: nested array is ragged: expected a number at depth ${depth}, got ${describeKind(v)}`);
+    if (typeof v !== "number") throw new TypeError(`tensor: expected a number at depth ${depth}, got ${describeKind(v)}`);
     out[at.i++] = v;
     return;
   }

@@ -1,0 +1,178 @@
+import { describe, expect, it } from "vitest";
+import { gemm, seededRng } from "../src/index.js";
+import type { Rng } from "../src/index.js";
+
+/**
+ * gemm against a plain float64 triple loop. Every operand sits inside a larger buffer at a nonzero offset with a
+ * leading dimension wider than its rows; the padding of A and B is NaN (a stray read shows up in C) and the padding of
+ * C holds a sentinel that must come back bit for bit (a stray write shows up there).
+ */
+
+const SENTINEL = -777.25;
+
+/** One gemm call: sizes, flags, scalars, and how the operands are embedded (pad = extra columns, off = leading slack). */
+interface Case {
+  transA: boolean; transB: boolean;
+  M: number; N: number; K: number;
+  alpha: number; beta: number;
+  pad: number; off: number;
+}
+
+function describeCase(c: Case): string {
+  return `transA=${c.transA} transB=${c.transB} M=${c.M} N=${c.N} K=${c.K} alpha=${c.alpha} beta=${c.beta} pad=${c.pad} off=${c.off}`;
+}
+
+/** A [rows, cols] row-major matrix at `off` with leading dimension cols + pad, inside a buffer padded with `fill`. */
+function embedded(rng: Rng, rows: number, cols: number, pad: number, off: number, fill: number): { buf: Float32Array; ld: number } {
+  const ld = cols + pad;
+  const buf = new Float32Array(off + rows * ld + 3).fill(fill);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) buf[off + r * ld + c] = rng.normal();
+  return { buf, ld };
+}
+
+/**
+ * Runs one case and returns what went wrong, or null. The reference is
+ *   C[i, j] = β·C[i, j] + α·Σ_k op(A)[i, k]·op(B)[k, j]      in float64 from the same float32 inputs.
+ * Products of float32 values are exact in float64, so the only error allowed is the final rounding to float32 plus a
+ * different summation order: |got − ref| ≤ 1e-6·(|β·C| + Σ|α·a·b|). Any indexing mistake is off by O(1).
+ * With β = 0 the C block starts as NaN: it must be overwritten without being read.
+ */
+function runCase(rng: Rng, c: Case): string | null {
+  const { transA, transB, M, N, K, alpha, beta, pad, off } = c;
+  const a = transA ? embedded(rng, K, M, pad, off, NaN) : embedded(rng, M, K, pad, off, NaN);
+  const b = transB ? embedded(rng, N, K, pad, off + 1, NaN) : embedded(rng, K, N, pad, off + 1, NaN);
+  const cOff = off + 2;
+  const C = embedded(rng, M, N, pad, cOff, SENTINEL);
+  if (beta === 0) for (let i = 0; i < M; i++) C.buf.fill(NaN, cOff + i * C.ld, cOff + i * C.ld + N);
+  const C0 = C.buf.slice(), A0 = a.buf.slice(), B0 = b.buf.slice();
+  const opA = (i: number, k: number): number => (transA ? a.buf[off + k * a.ld + i]! : a.buf[off + i * a.ld + k]!);
+  const opB = (k: number, j: number): number => (transB ? b.buf[off + 1 + j * b.ld + k]! : b.buf[off + 1 + k * b.ld + j]!);
+
+  gemm(transA, transB, M, N, K, alpha, a.buf, off, a.ld, b.buf, off + 1, b.ld, beta, C.buf, cOff, C.ld);
+
+  for (let i = 0; i < C.buf.length; i++) {
+    const r = i - cOff, row = Math.floor(r / C.ld), col = r - row * C.ld;
+    const inBlock = r >= 0 && row < M && col < N;
+    if (!inBlock && !Object.is(C.buf[i], C0[i])) return `${describeCase(c)}: C[${i}] outside the block changed from ${C0[i]} to ${C.buf[i]}`;
+  }
+  if (!sameBits(a.buf, A0) || !sameBits(b.buf, B0)) return `${describeCase(c)}: A or B was written`;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      const c0 = beta === 0 ? 0 : C0[cOff + i * C.ld + j]!;
+      let s = 0, scale = Math.abs(beta * c0);
+      for (let k = 0; k < K; k++) {
+        const p = opA(i, k) * opB(k, j);
+        s += p;
+        scale += Math.abs(alpha * p);
+      }
+      const ref = beta * c0 + alpha * s;
+      const got = C.buf[cOff + i * C.ld + j]!;
+      if (!(Math.abs(got - ref) <= 1e-6 * scale)) return `${describeCase(c)}: C[${i}, ${j}] = ${got}, expected ${ref}`;
+    }
+  }
+  return null;
+}
+
+function sameBits(x: Float32Array, y: Float32Array): boolean {
+  if (x.length !== y.length) return false;
+  const u = new Uint32Array(x.buffer, x.byteOffset, x.length), v = new Uint32Array(y.buffer, y.byteOffset, y.length);
+  for (let i = 0; i < u.length; i++) if (u[i] !== v[i]) return false;
+  return true;
+}
+
+const MN = [1, 2, 3, 4, 5, 7, 8, 13];  // full 4×4 tiles, 1×4 row tiles, and the element-wise edge, alone and together
+const KS = [0, 1, 3, 16, 17];
+const ALPHAS = [1, 0.5, -2];
+const BETAS = [0, 1, 0.25];            // overwrite, accumulate, and the scale-first path
+
+describe("gemm: C = α·op(A)·op(B) + β·C against a float64 triple loop", () => {
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      for (const layout of [{ pad: 0, off: 0 }, { pad: 3, off: 5 }]) {
+        const name = `transA=${transA}, transB=${transB}, ${layout.pad === 0 ? "compact operands" : "operands at offsets inside wider rows"}`;
+        it(`${name}: every M, N in {${MN.join(", ")}}, K in {${KS.join(", ")}}, α in {${ALPHAS.join(", ")}}, β in {${BETAS.join(", ")}}`, () => {
+          const rng = seededRng(1000 + (transA ? 2 : 0) + (transB ? 1 : 0) + layout.pad);
+          const failures: string[] = [];
+          let cases = 0;
+          for (const M of MN) for (const N of MN) for (const K of KS) for (const alpha of ALPHAS) for (const beta of BETAS) {
+            const err = runCase(rng, { transA, transB, M, N, K, alpha, beta, ...layout });
+            cases++;
+            if (err !== null) failures.push(err);
+          }
+          expect(cases).toBe(MN.length * MN.length * KS.length * ALPHAS.length * BETAS.length);
+          expect(failures.slice(0, 5), `${failures.length} of ${cases} cases failed`).toEqual([]);
+        });
+      }
+    }
+  }
+
+  it("computes a hand-written 2×3 · 3×2 product exactly", () => {
+    const A = Float32Array.of(1, 2, 3, 4, 5, 6);           // [2, 3]
+    const B = Float32Array.of(7, 8, 9, 10, 11, 12);        // [3, 2]
+    const C = new Float32Array(4);
+    gemm(false, false, 2, 2, 3, 1, A, 0, 3, B, 0, 2, 0, C, 0, 2);
+    expect(Array.from(C)).toEqual([58, 64, 139, 154]);
+    gemm(true, true, 2, 2, 3, 1, B, 0, 2, A, 0, 3, 0, C, 0, 2); // Bᵀ·Aᵀ = (A·B)ᵀ
+    expect(Array.from(C)).toEqual([58, 139, 64, 154]);
+  });
+
+  it("β = 0 overwrites a C full of NaN and Infinity without reading it, on every path", () => {
+    const rng = seededRng(3);
+    for (const [M, N, K] of [[4, 4, 3], [1, 5, 2], [13, 7, 17], [3, 3, 1]] as const) {
+      const A = new Float32Array(M * K).map(() => rng.normal());
+      const B = new Float32Array(K * N).map(() => rng.normal());
+      const C = new Float32Array(M * N).map((_, i) => (i % 2 === 0 ? NaN : -Infinity));
+      gemm(false, false, M, N, K, 1, A, 0, K, B, 0, N, 0, C, 0, N);
+      expect(C.every(Number.isFinite), `M=${M} N=${N} K=${K}`).toBe(true);
+    }
+  });
+
+  it("M = 0 or N = 0 is a no-op, whatever β", () => {
+    const A = new Float32Array(16).fill(1), B = new Float32Array(16).fill(1);
+    for (const [M, N] of [[0, 3], [3, 0], [0, 0]] as const) {
+      for (const beta of [0, 1, 0.5]) {
+        const C = new Float32Array(16).fill(SENTINEL);
+        gemm(false, false, M, N, 2, 1, A, 0, 2, B, 0, 4, beta, C, 0, 4);
+        expect(C.every((v) => v === SENTINEL), `M=${M} N=${N} beta=${beta}`).toBe(true);
+      }
+    }
+  });
+
+  it("K = 0: β = 0 zeroes the C block (even NaN), β = 1 leaves it, β = 0.25 scales it; padding untouched", () => {
+    const A = new Float32Array(8), B = new Float32Array(8);
+    const make = (): Float32Array => {
+      const C = new Float32Array(2 + 3 * 5).fill(SENTINEL); // [3, 4] at offset 2, ldc 5
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 4; j++) C[2 + i * 5 + j] = 4 * i + j + 1;
+      return C;
+    };
+    const block = (C: Float32Array): number[] => [0, 1, 2].flatMap((i) => Array.from(C.subarray(2 + i * 5, 2 + i * 5 + 4)));
+    const padding = (C: Float32Array): number[] => Array.from(C).filter((_, k) => k < 2 || (k - 2) % 5 === 4);
+    const orig = block(make());
+
+    const c0 = make();
+    for (let i = 0; i < 3; i++) c0[2 + i * 5] = NaN;
+    gemm(false, false, 3, 4, 0, 1, A, 0, 1, B, 0, 4, 0, c0, 2, 5);
+    expect(block(c0)).toEqual(new Array(12).fill(0));
+    expect(padding(c0).every((v) => v === SENTINEL)).toBe(true);
+
+    const c1 = make();
+    gemm(false, false, 3, 4, 0, 1, A, 0, 1, B, 0, 4, 1, c1, 2, 5);
+    expect(block(c1)).toEqual(orig);
+
+    const cq = make();
+    gemm(true, true, 3, 4, 0, -2, A, 0, 3, B, 0, 1, 0.25, cq, 2, 5);
+    expect(block(cq)).toEqual(orig.map((v) => v * 0.25));
+    expect(padding(cq).every((v) => v === SENTINEL)).toBe(true);
+  });
+
+  it("α = 0 gives β·C", () => {
+    const rng = seededRng(4);
+    const A = new Float32Array(6 * 5).map(() => rng.normal()), B = new Float32Array(5 * 7).map(() => rng.normal());
+    const C0 = new Float32Array(6 * 7).map(() => rng.normal());
+    for (const beta of [0, 1, 0.25]) {
+      const C = C0.slice();
+      gemm(false, false, 6, 7, 5, 0, A, 0, 5, B, 0, 7, beta, C, 0, 7);
+      expect(Array.from(C), `beta=${beta}`).toEqual(Array.from(C0, (v) => (beta === 0 ? 0 : Math.fround(beta * v))));
+    }
+  });
+});
