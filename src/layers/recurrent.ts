@@ -462,6 +462,11 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
 
 // ---- helpers: layout changes at the layer's boundary (run once per call, never per step) ------------------------
 
+/** dst[d, d + n) = src[s, s + n), without making subarray views. */
+function copy(dst: Float32Array, d: number, src: Float32Array, s: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[d + i] = src[s + i]!;
+}
+
 function checkLengths(where: string, lengths: ArrayLike<number>, T: number, B: number): Int32Array {
   if (lengths === null || typeof lengths !== "object" || typeof lengths.length !== "number") throw new TypeError(`${where}: lengths must be an array of B integers, got ${describeKind(lengths)}`);
   if (lengths.length !== B) throw new RangeError(`${where}: lengths must hold B=${B} values, got ${lengths.length}`);
@@ -500,7 +505,7 @@ function gatherBatch(dst: Float32Array, src: Float32Array, T: number, B: number,
     for (let r = 0; r < B; r++) {
       const b = perm[r]!;
       const so = batchFirst ? (b * T + t) * F : (t * B + b) * F;
-      dst.set(src.subarray(so, so + F), (t * B + r) * F);
+      copy(dst, (t * B + r) * F, src, so, F);
     }
   }
 }
@@ -512,7 +517,7 @@ function scatterBatch(dst: Float32Array, src: Float32Array, T: number, B: number
       const b = perm[r]!;
       const o = batchFirst ? (b * T + t) * F : (t * B + b) * F;
       const so = (t * B + r) * F;
-      dst.set(src.subarray(so, so + F), o);
+      copy(dst, o, src, so, F);
     }
   }
 }
@@ -525,7 +530,7 @@ function reverseSteps(dst: Float32Array, src: Float32Array, T: number, B: number
       const n = lens[r]!;
       if (s < n) {
         const so = ((n - 1 - s) * B + r) * F;
-        dst.set(src.subarray(so, so + F), o);
+        copy(dst, o, src, so, F);
       } else {
         dst.fill(0, o, o + F);
       }
@@ -551,7 +556,7 @@ function writeOutputs(out: Float32Array, h: Float32Array, T: number, B: number, 
     for (let s = 0; s < n && s < T; s++) {
       const t = d === 0 ? s : n - 1 - s;
       const so = ((s + 1) * B + r) * H;
-      out.set(h.subarray(so, so + H), (t * B + r) * D * H + d * H);
+      copy(out, (t * B + r) * D * H + d * H, h, so, H);
     }
   }
 }
@@ -573,20 +578,20 @@ function loadState(buf: Float32Array, state: Float32Array | null, k: number, B: 
 /** buf[r] = state[k, b] (zeros when state is null). */
 function loadRow(buf: Float32Array, state: Float32Array | null, k: number, B: number, H: number, b: number, r: number): void {
   if (state === null) buf.fill(0, r * H, (r + 1) * H);
-  else buf.set(state.subarray((k * B + b) * H, (k * B + b + 1) * H), r * H);
+  else copy(buf, r * H, state, (k * B + b) * H, H);
 }
 
 /** out[k, perm[r]] = buf[len_r, r]: each row's state after its last real step. */
 function storeFinal(out: Float32Array, buf: Float32Array, k: number, B: number, H: number, perm: Int32Array, lens: Int32Array): void {
   for (let r = 0; r < B; r++) {
     const so = (lens[r]! * B + r) * H;
-    out.set(buf.subarray(so, so + H), (k * B + perm[r]!) * H);
+    copy(out, (k * B + perm[r]!) * H, buf, so, H);
   }
 }
 
 /** out[k, perm[r]] = buf[r]. */
 function storeRows(out: Float32Array, buf: Float32Array, k: number, B: number, H: number, perm: Int32Array): void {
-  for (let r = 0; r < B; r++) out.set(buf.subarray(r * H, (r + 1) * H), (k * B + perm[r]!) * H);
+  for (let r = 0; r < B; r++) copy(out, (k * B + perm[r]!) * H, buf, r * H, H);
 }
 
 /** Vanilla RNN, h' = tanh or relu(W_ih·x + b_ih + W_hh·h + b_hh), as torch.nn.RNN. */
