@@ -211,6 +211,8 @@ describe("layer behaviour", () => {
     }
     expect(sd.bias_ih_l0!.data).toEqual([0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0]);
     expect(sd.bias_hh_l0!.data.every((v) => v === 0)).toBe(true);
+    expect(new GRU({ inputSize: 3, hiddenSize: 2, init: { inputWeights: "zeros" } }).stateDict().weight_ih_l0!.data.every((v) => v === 0)).toBe(true);
+    expect(() => new GRU({ inputSize: 3, hiddenSize: 2, init: { inputWeights: "ones" as never } })).toThrow(/init\.inputWeights must be one of pytorch, xavier-uniform, xavier-normal, orthogonal, zeros, got "ones"/);
     const bound = Math.sqrt(6 / (3 + 16));
     expect(sd.weight_ih_l0!.data.every((v) => Math.abs(v) <= bound)).toBe(true);
   });

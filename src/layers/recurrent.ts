@@ -19,7 +19,7 @@ import { checkBool, checkKeys, checkName, checkPositiveInt, checkStore, ensure }
 export type RecurrentMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
 
 /** How a weight matrix starts. "pytorch" is uniform(±1/√H), PyTorch's default for every recurrent weight and bias. */
-export type WeightInit = "pytorch" | "xavier-uniform" | "xavier-normal" | "orthogonal";
+export type WeightInit = "pytorch" | "xavier-uniform" | "xavier-normal" | "orthogonal" | "zeros";
 
 /**
  * Initialisation of a recurrent layer; every field defaults to PyTorch's uniform(±1/√H).
@@ -124,7 +124,7 @@ interface ForwardRecord {
 
 const CONFIG_KEYS = ["inputSize", "hiddenSize", "numLayers", "bidirectional", "batchFirst", "bias", "name", "seed", "init", "nonlinearity"];
 const INIT_KEYS = ["inputWeights", "recurrentWeights", "bias", "forgetBias"];
-const WEIGHT_INITS: readonly WeightInit[] = ["pytorch", "xavier-uniform", "xavier-normal", "orthogonal"];
+const WEIGHT_INITS: readonly WeightInit[] = ["pytorch", "xavier-uniform", "xavier-normal", "orthogonal", "zeros"];
 
 function weightInit(kind: WeightInit, gates: number, H: number, cols: number): ParamInit {
   const rows = gates * H;
@@ -133,6 +133,7 @@ function weightInit(kind: WeightInit, gates: number, H: number, cols: number): P
     case "xavier-uniform": return (v, rng) => initXavierUniform(v, 0, rows, cols, rng);
     case "xavier-normal": return (v, rng) => initXavierNormal(v, 0, rows, cols, rng);
     case "orthogonal": return (v, rng) => { for (let g = 0; g < gates; g++) initOrthogonal(v, g * H * cols, H, cols, rng); };
+    case "zeros": return (v) => v.fill(0);
   }
 }
 
