@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import {
-  Adam, GRU, LSTM, Linear, ParamStore, RNN, gemm, softmaxCrossEntropy,
+  Adam, GRU, LSTM, Linear, ParamStore, RNN, gemm, linearForward, softmaxCrossEntropy,
 } from "recurrent-ts";
 import type { Tensor } from "recurrent-ts";
 
@@ -127,27 +127,21 @@ function charTrain(workload: string, cell: Cell, H: number, T: number, B: number
 function generate(warmup: number, steps: number): void {
   const H = 256, N = 1000;
   const m = charModel("lstm", H, 2);
-  const lstm = m.rnn as LSTM;
+  const stream = (m.rnn as LSTM).stream(1);
   const rnd = mulberry32(3);
-  const onehot = Array.from({ length: V }, (_, i) => {
-    const d = new Float32Array(V);
-    d[i] = 1;
-    return { data: d, shape: [1, 1, V] } as Tensor;
-  });
-  const probs = new Float64Array(V);
+  const logits = new Float32Array(V), probs = new Float64Array(V), id = [0];
   const run = (): void => {
-    let state: { h0: Tensor; c0: Tensor } | undefined;
-    let idx = 0;
+    stream.reset();
+    id[0] = 0;
     for (let t = 0; t < N; t++) {
-      const r = lstm.forward(onehot[idx]!, state);
-      state = { h0: r.h, c0: r.c };
-      const logits = m.fc.forward(r.output).data;
+      const h = stream.stepIds(id);                 // one-hot input: a column of W_ih, no dense multiply
+      linearForward(logits, h, m.fc.weight.value, m.fc.bias!.value, 1, H, V);
       let max = -Infinity, sum = 0;
       for (let j = 0; j < V; j++) max = Math.max(max, logits[j]!);
       for (let j = 0; j < V; j++) sum += probs[j] = Math.exp(logits[j]! - max);
-      let u = rnd() * sum;
-      idx = V - 1;
-      for (let j = 0; j < V; j++) if ((u -= probs[j]!) <= 0) { idx = j; break; }
+      let u = rnd() * sum, next = V - 1;
+      for (let j = 0; j < V; j++) if ((u -= probs[j]!) <= 0) { next = j; break; }
+      id[0] = next;
     }
   };
   emit({ workload: "W3-generate", metric: "gen tokens/s", cell: "lstm", shape: `V=${V}, H=${H}, batch 1, ${N} sampled tokens, state carried` },

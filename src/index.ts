@@ -34,3 +34,5 @@ export type { Optimizer, OptimizerKind, OptimizerState, Resolved } from "./optim
 export { clipGradNorm, clipGradValue } from "./optim/clip.js";
 export { LRSchedule, StepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, SequentialLR } from "./optim/schedule.js";
 export type { StepLROptions, ExponentialLROptions, CosineAnnealingLROptions, LinearWarmupOptions, SequentialLROptions } from "./optim/schedule.js";
+export { RecurrentStream } from "./layers/stream.js";
+export type { StreamState } from "./layers/stream.js";

@@ -14,6 +14,8 @@ import type { Rng } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { expectTensor } from "../tensor/tensor.js";
 import { checkBool, checkKeys, checkName, checkPositiveInt, checkStore, ensure } from "./config.js";
+import type { StreamState } from "./stream.js";
+import { RecurrentStream } from "./stream.js";
 
 /** PyTorch's `mode` names for the four recurrent layers. */
 export type RecurrentMode = "RNN_TANH" | "RNN_RELU" | "LSTM" | "GRU";
@@ -259,6 +261,19 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
   /** Loads weights from PyTorch's layout. Every key, shape and value is checked first; on any error nothing changes. */
   loadStateDict(dict: unknown, options: LoadOptions = {}): void {
     loadEntries(`${this.where}.loadStateDict`, this.entries, dict, options);
+  }
+
+  /**
+   * A stream over this layer's weights that runs one time step at a time for `batchSize` independent sequences,
+   * carrying their state (zeros, or `state`) between calls; see RecurrentStream. Unidirectional layers only.
+   */
+  stream(batchSize: number = 1, state?: StreamState): RecurrentStream {
+    const where = `${this.where}.stream`;
+    if (this.bidirectional) throw new TypeError(`${where}: a bidirectional layer cannot run step by step (its backward direction reads each sequence from its end); use forward`);
+    checkPositiveInt(where, "batchSize", batchSize);
+    const s = new RecurrentStream(where, this.cell, this.dirs, this.inputSize, this.hiddenSize, batchSize);
+    if (state !== undefined) s.setState(state);
+    return s;
   }
 
   protected abstract makeOutput(output: Tensor, h: Tensor, c: Tensor | null): Out;
