@@ -36,3 +36,13 @@ export { LRSchedule, StepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, Seq
 export type { StepLROptions, ExponentialLROptions, CosineAnnealingLROptions, LinearWarmupOptions, SequentialLROptions } from "./optim/schedule.js";
 export { RecurrentStream } from "./layers/stream.js";
 export type { StreamState } from "./layers/stream.js";
+export { Dropout, dropoutForward, dropoutBackward } from "./layers/dropout.js";
+export type { DropoutConfig } from "./layers/dropout.js";
+export { mergeForward, mergeBackward, mergedWidth } from "./sequence/merge.js";
+export type { MergeMode } from "./sequence/merge.js";
+export { poolForward, poolBackward } from "./sequence/pooling.js";
+export type { Pooling } from "./sequence/pooling.js";
+export { SequenceModel } from "./sequence/sequence-model.js";
+export type {
+  CellType, TokenInputConfig, FeatureInputConfig, OutputConfig, SequenceModelConfig, TokenTensor, SequenceInput, GenerateOptions,
+} from "./sequence/sequence-model.js";

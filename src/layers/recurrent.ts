@@ -10,10 +10,12 @@ import { loadEntries, readEntries } from "../params/state-dict.js";
 import { addColumnSums, broadcastRows } from "../tensor/elementwise.js";
 import { gemm } from "../tensor/gemm.js";
 import { initOrthogonal, initUniform, initXavierNormal, initXavierUniform } from "../tensor/init.js";
-import type { Rng } from "../tensor/random.js";
+import { Rng } from "../tensor/random.js";
+import type { RngState } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { expectTensor } from "../tensor/tensor.js";
 import { checkBool, checkKeys, checkName, checkPositiveInt, checkStore, ensure } from "./config.js";
+import { checkDropoutP, dropoutBackward, dropoutForward } from "./dropout.js";
 import type { StreamState } from "./stream.js";
 import { RecurrentStream } from "./stream.js";
 
@@ -48,6 +50,8 @@ export interface RecurrentConfig {
   readonly batchFirst?: boolean;
   /** Use bias_ih and bias_hh. Default true. */
   readonly bias?: boolean;
+  /** Dropout on the output of every layer but the last, in training forwards only (PyTorch's dropout). Default 0. */
+  readonly dropout?: number;
   /** Prefix of this layer's parameter names in a shared ParamStore ("rnn" → "rnn.weight_ih_l0"). */
   readonly name?: string;
   /** Seed for the layer's own ParamStore when none is passed. Default 0. */
@@ -71,6 +75,8 @@ export interface ForwardOptions {
    * and the backward direction starts at its real end: PyTorch's packed sequences.
    */
   readonly lengths?: ArrayLike<number>;
+  /** Apply the layer's dropout (a training forward). Default false. */
+  readonly training?: boolean;
 }
 
 export interface RecurrentOutput {
@@ -122,9 +128,10 @@ interface ForwardRecord {
   readonly lengths: Int32Array | null; // in the caller's batch order
   readonly outputShape: readonly number[];
   readonly inputShape: readonly number[];
+  readonly dropped: boolean;          // dropout masks were applied between layers
 }
 
-const CONFIG_KEYS = ["inputSize", "hiddenSize", "numLayers", "bidirectional", "batchFirst", "bias", "name", "seed", "init", "nonlinearity"];
+const CONFIG_KEYS = ["inputSize", "hiddenSize", "numLayers", "bidirectional", "batchFirst", "bias", "dropout", "name", "seed", "init", "nonlinearity"];
 const INIT_KEYS = ["inputWeights", "recurrentWeights", "bias", "forgetBias"];
 const WEIGHT_INITS: readonly WeightInit[] = ["pytorch", "xavier-uniform", "xavier-normal", "orthogonal", "zeros"];
 
@@ -155,6 +162,7 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
   readonly bidirectional: boolean;
   readonly batchFirst: boolean;
   readonly bias: boolean;
+  readonly dropout: number;
   readonly name: string;
   /** The store holding this layer's parameters (its own unless one was passed in). */
   readonly store: ParamStore;
@@ -177,6 +185,8 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
   private lens: Int32Array = new Int32Array(0);            // length of row r
   private active: Int32Array = new Int32Array(0);          // active[s]: rows still running at step s
   private last: ForwardRecord | null = null;
+  private readonly dropoutRng: Rng | null;
+  private masks: Float32Array[] = [];                      // [T, B, D*H] per layer but the last
 
   protected constructor(kind: string, mode: RecurrentMode, config: RNNConfig, store: ParamStore | undefined) {
     const where = `${kind}`;
@@ -189,6 +199,7 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
     this.bidirectional = checkBool(where, "bidirectional", config.bidirectional, false);
     this.batchFirst = checkBool(where, "batchFirst", config.batchFirst, false);
     this.bias = checkBool(where, "bias", config.bias, true);
+    this.dropout = config.dropout === undefined ? 0 : checkDropoutP(where, config.dropout);
     this.name = checkName(where, config.name);
     this.where = this.name ? `${kind}(${this.name})` : kind;
     this.store = checkStore(where, store, config.seed);
@@ -236,6 +247,18 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
       }
     }
     this.entries = entries;
+    // its own stream, drawn from the store's after the weights, so dropout never shifts any initialisation
+    this.dropoutRng = this.dropout > 0 ? new Rng(this.store.rng.nextU32()) : null;
+  }
+
+  /** The dropout generator's state (null without dropout): save it to resume training exactly, or replay masks. */
+  getDropoutState(): RngState | null {
+    return this.dropoutRng?.getState() ?? null;
+  }
+
+  setDropoutState(state: RngState): void {
+    if (this.dropoutRng === null) throw new TypeError(`${this.where}.setDropoutState: this layer has no dropout`);
+    this.dropoutRng.setState(state);
   }
 
   /** Directions per layer: 2 when bidirectional, else 1. */
@@ -289,7 +312,9 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
     const dims = expectShape(where, "input", input.shape, this.batchFirst ? ["B", "T", this.inputSize] : ["T", "B", this.inputSize]);
     const T = dims.T!, B = dims.B!;
     if (options === null || typeof options !== "object") throw new TypeError(`${where}: options must be an object, got ${describeKind(options)}`);
-    checkKeys(where, options, cell.hasCellState ? ["h0", "c0", "lengths"] : ["h0", "lengths"]);
+    checkKeys(where, options, cell.hasCellState ? ["h0", "c0", "lengths", "training"] : ["h0", "lengths", "training"]);
+    const training = checkBool(where, "training", options.training, false);
+    const dropped = training && this.dropoutRng !== null && L > 1;
     const { h0, c0 } = options;
     if (h0 !== undefined) {
       expectTensor(where, "h0", h0);
@@ -357,6 +382,10 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
         }
         writeOutputs(out, tape.h, T, B, H, D, d, lens);
       }
+      if (dropped && l < L - 1) {
+        this.masks[l] = ensure(this.masks[l] ?? new Float32Array(0), TB * D * H);
+        dropoutForward(out, this.masks[l]!, out, TB * D * H, this.dropout, this.dropoutRng!);
+      }
     }
 
     // ---- results in the caller's layout ---------------------------------------------------------------------------
@@ -370,7 +399,7 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
       storeFinal(hN, tape.h, k, B, H, perm, lens);
       if (cN !== null) storeFinal(cN, tape.c, k, B, H, perm, lens);
     }
-    this.last = { T, B, lengths, outputShape: outShape, inputShape: [...input.shape] };
+    this.last = { T, B, lengths, outputShape: outShape, inputShape: [...input.shape], dropped };
     const stateShape = [L * D, B, H];
     return this.makeOutput({ data: output, shape: outShape }, { data: hN, shape: stateShape }, cN === null ? null : { data: cN, shape: stateShape });
   }
@@ -466,6 +495,8 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
           addReversedSteps(dIn, this.dXrev, T, B, inSize, lens);
         }
       }
+      // layer l read layer l−1's output after dropout: out ⊙ mask  ⇒  d(out) = d(input) ⊙ mask
+      if (last.dropped && l > 0) dropoutBackward(dIn, dIn, this.masks[l - 1]!, TB * inSize);
       dOut = dIn;
     }
 
