@@ -46,3 +46,5 @@ export { SequenceModel } from "./sequence/sequence-model.js";
 export type {
   CellType, TokenInputConfig, FeatureInputConfig, OutputConfig, SequenceModelConfig, TokenTensor, SequenceInput, GenerateOptions,
 } from "./sequence/sequence-model.js";
+export { Seq2Seq } from "./sequence/seq2seq.js";
+export type { Seq2SeqConfig, DecodeOptions, BeamOptions } from "./sequence/seq2seq.js";
