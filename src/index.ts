@@ -48,3 +48,20 @@ export type {
 } from "./sequence/sequence-model.js";
 export { Seq2Seq } from "./sequence/seq2seq.js";
 export type { Seq2SeqConfig, DecodeOptions, BeamOptions } from "./sequence/seq2seq.js";
+export { mseLoss, huberLoss, mseForwardBackward, huberForwardBackward } from "./loss/regression.js";
+export type { RegressionLossOptions, HuberLossOptions, RegressionLossResult } from "./loss/regression.js";
+export { bceWithLogits, bceWithLogitsForwardBackward } from "./loss/binary.js";
+export type { BceWithLogitsOptions, BceWithLogitsResult } from "./loss/binary.js";
+export { greedy, sample, Sampler } from "./decode/sample.js";
+export type { SamplerOptions, SampleOptions } from "./decode/sample.js";
+export { Vocab } from "./text/vocab.js";
+export type { VocabLevel, VocabSpecials, VocabOptions, VocabEncodeOptions, VocabDecodeOptions, VocabJSON } from "./text/vocab.js";
+export { lmBatches, timeSeriesWindows } from "./text/windows.js";
+export type { LMChunk, TimeSeriesWindowOptions, TimeSeriesWindows } from "./text/windows.js";
+export { Trainer, formatProgress } from "./train/trainer.js";
+export type {
+  TrainerOptions, NonFiniteReport, StepReport, BatchReport, Metrics, EpochReport, Monitor, EarlyStopping, FitOptions,
+  AbortSignalLike, FitAsyncOptions, StopReason, FitResult, StreamFitOptions,
+} from "./train/trainer.js";
+export { collate } from "./train/collate.js";
+export type { SequenceExample, LossKind, Batch } from "./train/collate.js";
