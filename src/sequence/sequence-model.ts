@@ -77,6 +77,11 @@ export interface SequenceInput {
   readonly lengths?: ArrayLike<number>;
   /** The conditioning vectors [B, condition.size] (models with `condition` only). */
   readonly condition?: Tensor;
+  /**
+   * The recurrent initial state, h (and c for LSTM) [L·D, B, H], e.g. the `finalState()` of the previous chunk in
+   * truncated BPTT: its values carry over, its gradient does not (the graph is cut there). Not with `condition`.
+   */
+  readonly state?: { readonly h: Tensor; readonly c?: Tensor };
 }
 
 export interface GenerateOptions {
@@ -220,7 +225,7 @@ export class SequenceModel {
     const where = "SequenceModel.forward";
     const c = this.config;
     if (input === null || typeof input !== "object") throw new TypeError(`${where}: input must be { tokens } or { x }, got ${describeKind(input)}`);
-    checkKeys(where, input, ["tokens", "x", "lengths", "condition"]);
+    checkKeys(where, input, ["tokens", "x", "lengths", "condition", "state"]);
     const training = checkBool(where, "training", options?.training, false);
     // ---- the sequence in, [T, B, I] ----
     let x: Tensor;
@@ -248,8 +253,13 @@ export class SequenceModel {
       const z = this.conditioner.forward(input.condition).data;
       condAct = z.map(Math.tanh);
       ({ h0, c0 } = splitState(condAct, B, L * D, H, c.cell === "lstm"));
+      if (input.state !== undefined) throw new TypeError(`${where}: pass condition or state, not both`);
     } else if (input.condition !== undefined) {
       throw new TypeError(`${where}: this model has no condition input`);
+    } else if (input.state !== undefined) {
+      if (input.state === null || typeof input.state !== "object") throw new TypeError(`${where}: state must be { h${c.cell === "lstm" ? ", c" : ""} }, got ${describeKind(input.state)}`);
+      h0 = input.state.h;       // shapes are checked by the recurrent layer
+      c0 = input.state.c;
     }
     const lens = new Int32Array(B).fill(T);
     if (input.lengths !== undefined) for (let b = 0; b < B; b++) lens[b] = input.lengths[b]!; // the recurrent layer checks them
@@ -297,6 +307,14 @@ export class SequenceModel {
     const y = this.head.forward(fd);
     this.last = { T, B, lens, out, merged, finals, argmax, condAct, outShape: y.shape };
     return y;
+  }
+
+  /** The recurrent layer's final states of the last forward, h (and c) [L·D, B, H]: the next chunk's `state`. */
+  finalState(): { h: Tensor; c?: Tensor } {
+    const last = this.last;
+    if (last === null) throw new Error("SequenceModel.finalState: call forward first");
+    const c = (last.out as { c?: Tensor }).c;
+    return c === undefined ? { h: last.out.h } : { h: last.out.h, c };
   }
 
   /**
