@@ -90,26 +90,29 @@ function charModel(cell: Cell, H: number, seed: number) {
   return { store, rnn, fc };
 }
 
-/** A pool of fixed-seed batches: one-hot x [T, B, V] and next-character targets [T, B]. */
-function charBatches(T: number, B: number, pool: number, seed: number): Array<{ x: Tensor; y: Int32Array }> {
+/**
+ * A pool of fixed-seed batches: the ids of one-hot inputs [T, B] (the peers build the one-hot matrix [T, B, V]; the
+ * library reads the same input as ids, so it never multiplies by it) and next-character targets [T, B].
+ */
+function charBatches(T: number, B: number, pool: number, seed: number): Array<{ ids: Int32Array; shape: number[]; y: Int32Array }> {
   const rnd = mulberry32(seed);
   return Array.from({ length: pool }, () => {
     const idx = Array.from({ length: (T + 1) * B }, () => Math.floor(rnd() * V));
-    const x = new Float32Array(T * B * V), y = new Int32Array(T * B);
+    const ids = new Int32Array(T * B), y = new Int32Array(T * B);
     for (let i = 0; i < T * B; i++) {
-      x[i * V + idx[i]!] = 1;
+      ids[i] = idx[i]!;
       y[i] = idx[i + B]!;
     }
-    return { x: { data: x, shape: [T, B, V] }, y };
+    return { ids, shape: [T, B], y };
   });
 }
 
 function charTrainStep(m: ReturnType<typeof charModel>, adam: Adam) {
-  return (batch: { x: Tensor; y: Int32Array }): void => {
+  return (batch: { ids: Int32Array; shape: number[]; y: Int32Array }): void => {
     m.store.zeroGrad();
-    const { output } = m.rnn.forward(batch.x);
+    const { output } = m.rnn.forwardIds(batch.ids, batch.shape);
     const { dLogits } = softmaxCrossEntropy(m.fc.forward(output), batch.y);
-    m.rnn.backward(m.fc.backward(dLogits));
+    m.rnn.backwardIds(m.fc.backward(dLogits));
     adam.step(m.store.values, m.store.grads);
   };
 }

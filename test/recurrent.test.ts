@@ -325,3 +325,40 @@ describe("bad input gets a clear error and changes nothing", () => {
     expect(m.stateDict().weight_hh_l0!.data[0]).toBe(0.25);
   });
 });
+
+describe("one-hot ids (forwardIds / backwardIds)", () => {
+  for (const [name, make, lengths] of [
+    ["LSTM bidirectional, 2 layers, padded", () => new LSTM({ inputSize: 7, hiddenSize: 4, numLayers: 2, bidirectional: true, seed: 3 }), [5, 2, 4]],
+    ["GRU batchFirst", () => new GRU({ inputSize: 7, hiddenSize: 5, batchFirst: true, seed: 4 }), undefined],
+  ] as const) {
+    it(`${name}: the same outputs as forward on the one-hot matrix (bit for bit) and the same gradients`, () => {
+      const rng = seededRng(12);
+      const a = make(), b = make();
+      const T = 5, B = 3, V = 7;
+      const ids = Array.from({ length: T * B }, () => rng.int(V));
+      const batchFirst = a.batchFirst;
+      const onehot = new Float32Array(T * B * V);
+      ids.forEach((id, i) => { onehot[i * V + id] = 1; });
+      const shape = batchFirst ? [B, T] : [T, B];
+      const opts = lengths ? { lengths } : {};
+      const ya = a.forwardIds(ids, shape, opts), yb = b.forward({ data: onehot, shape: [...shape, V] }, opts);
+      expect(ya.output.data).toEqual(yb.output.data);
+      expect(ya.h.data).toEqual(yb.h.data);
+      const dOut = randn(rng, ya.output.shape), dh = randn(rng, ya.h.shape);
+      a.store.zeroGrad();
+      b.store.zeroGrad();
+      const ga = a.backwardIds(dOut, { dh }), gb = b.backward(dOut, { dh });
+      expect(ga.dh0.data).toEqual(gb.dh0.data);
+      expect("dInput" in ga).toBe(false);
+      expectCloseArr(a.store.grads, b.store.grads, 1e-6);
+      expect(() => a.backward(dOut)).toThrow(/last forward was forwardIds; use backwardIds/);
+      expect(() => b.backwardIds(dOut)).toThrow(/last forward was forward, not forwardIds; use backward/);
+    });
+  }
+
+  it("rejects ids outside the one-hot width and ids that do not fill the shape", () => {
+    const lstm = new LSTM({ inputSize: 4, hiddenSize: 2 });
+    expect(() => lstm.forwardIds([0, 4], [2, 1])).toThrow(/ids must be integers in \[0, 4\), got 4 at \[1, 0\]/);
+    expect(() => lstm.forwardIds([0, 1, 2], [2, 1])).toThrow(/3 ids do not fill shape \[2, 1\]/);
+  });
+});

@@ -2,7 +2,7 @@ import type { Cell, Tape, TapeGrad } from "../cells/cell.js";
 import { GruCell } from "../cells/gru-cell.js";
 import { LstmCell } from "../cells/lstm-cell.js";
 import { RnnCell } from "../cells/rnn-cell.js";
-import { describeKind, expectShape } from "../errors.js";
+import { describeKind, expectShape, formatShape, unravel } from "../errors.js";
 import type { Param, ParamInit } from "../params/param-store.js";
 import type { ParamStore } from "../params/param-store.js";
 import type { Entries, LoadOptions, StateDict } from "../params/state-dict.js";
@@ -129,6 +129,7 @@ interface ForwardRecord {
   readonly outputShape: readonly number[];
   readonly inputShape: readonly number[];
   readonly dropped: boolean;          // dropout masks were applied between layers
+  readonly ids: boolean;              // layer 0 read one-hot ids (forwardIds)
 }
 
 const CONFIG_KEYS = ["inputSize", "hiddenSize", "numLayers", "bidirectional", "batchFirst", "bias", "dropout", "name", "seed", "init", "nonlinearity"];
@@ -174,6 +175,8 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
 
   // Workspace, grown to the largest (T, B) seen and reused.
   private x0: Float32Array = new Float32Array(0);          // [T, B, I] the input, time-major, rows sorted by length
+  private ids0: Int32Array = new Int32Array(0);            // [T, B] one-hot ids (forwardIds), same layout
+  private idsRev: Int32Array = new Int32Array(0);          // [T, B] the ids in the backward direction's order (−1: padding)
   private layerOut: Float32Array[] = [];                   // [T, B, D*H] per layer
   private hp: Float32Array = new Float32Array(0);          // [B, G*H]
   private dxp: Float32Array = new Float32Array(0);         // [T, B, G*H]
@@ -305,12 +308,33 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
   /** Runs the layer over `input` ([T, B, I], or [B, T, I] with batchFirst) and records what backward needs. */
   forward(input: Tensor, options: ForwardOptions = {}): Out {
     const where = `${this.where}.forward`;
-    const { cell } = this;
-    const H = this.hiddenSize, L = this.numLayers, D = this.numDirections, G = cell.gates * H;
-    // ---- check everything before touching anything --------------------------------------------------------------
     expectTensor(where, "input", input);
     const dims = expectShape(where, "input", input.shape, this.batchFirst ? ["B", "T", this.inputSize] : ["T", "B", this.inputSize]);
+    return this.run(where, dims.T!, dims.B!, input.data, null, [...input.shape], options);
+  }
+
+  /**
+   * `forward` on one-hot inputs given as ids ([T, B], or [B, T] with batchFirst; each in [0, inputSize)), without
+   * building or multiplying the one-hot matrix: the input projection reads a column of weight_ih per token, and the
+   * backward adds into those columns. Same numbers as forward(oneHot(ids)); follow it with backwardIds.
+   */
+  forwardIds(ids: ArrayLike<number>, shape: readonly number[], options: ForwardOptions = {}): Out {
+    const where = `${this.where}.forwardIds`;
+    if (ids === null || typeof ids !== "object" || typeof ids.length !== "number") throw new TypeError(`${where}: ids must be an array of integers, got ${describeKind(ids)}`);
+    if (!Array.isArray(shape)) throw new TypeError(`${where}: shape must be ${this.batchFirst ? "[B, T]" : "[T, B]"}, got ${describeKind(shape)}`);
+    const dims = expectShape(where, "ids", shape, this.batchFirst ? ["B", "T"] : ["T", "B"]);
     const T = dims.T!, B = dims.B!;
+    if (ids.length !== T * B) throw new RangeError(`${where}: ${ids.length} ids do not fill shape ${formatShape(shape)}`);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!Number.isInteger(id) || id < 0 || id >= this.inputSize) throw new RangeError(`${where}: ids must be integers in [0, ${this.inputSize}), got ${id} at ${formatShape(unravel(i, shape))}`);
+    }
+    return this.run(where, T, B, null, ids, [...shape, this.inputSize], options);
+  }
+
+  private run(where: string, T: number, B: number, dense: Float32Array | null, ids: ArrayLike<number> | null, inputShape: number[], options: ForwardOptions): Out {
+    const { cell } = this;
+    const H = this.hiddenSize, L = this.numLayers, D = this.numDirections, G = cell.gates * H, I = this.inputSize;
     if (options === null || typeof options !== "object") throw new TypeError(`${where}: options must be an object, got ${describeKind(options)}`);
     checkKeys(where, options, cell.hasCellState ? ["h0", "c0", "lengths", "training"] : ["h0", "lengths", "training"]);
     const training = checkBool(where, "training", options.training, false);
@@ -328,7 +352,11 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
 
     // ---- buffers --------------------------------------------------------------------------------------------------
     const TB = T * B;
-    this.x0 = ensure(this.x0, TB * this.inputSize);
+    if (dense !== null) this.x0 = ensure(this.x0, TB * this.inputSize);
+    else {
+      this.ids0 = this.ids0.length >= TB ? this.ids0 : new Int32Array(TB);
+      if (D === 2) this.idsRev = this.idsRev.length >= TB ? this.idsRev : new Int32Array(TB);
+    }
     this.hp = ensure(this.hp, B * G);
     this.perm = this.perm.length >= B ? this.perm : new Int32Array(B);
     this.lens = this.lens.length >= B ? this.lens : new Int32Array(B);
@@ -343,13 +371,18 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
       tp.h = ensure(tp.h, (T + 1) * B * H);
       if (cell.hasCellState) tp.c = ensure(tp.c, (T + 1) * B * H);
       tp.acts = ensure(tp.acts, TB * cell.actsPerUnit * H);
-      if (dir.d === 1) dir.rin = ensure(dir.rin, TB * dir.inSize);
+      if (dir.d === 1 && (dir.l > 0 || dense !== null)) dir.rin = ensure(dir.rin, TB * dir.inSize);
     }
     const { perm, lens, active } = this;
     sortByLength(lengths, T, B, perm, lens, active);
 
     // ---- the input, time-major with rows in sorted order ----------------------------------------------------------
-    gatherBatch(this.x0, input.data, T, B, this.inputSize, perm, this.batchFirst);
+    if (dense !== null) gatherBatch(this.x0, dense, T, B, I, perm, this.batchFirst);
+    else {
+      gatherIds(this.ids0, ids!, T, B, perm, this.batchFirst);
+      if (D === 2) reverseIds(this.idsRev, this.ids0, T, B, lens);
+    }
+    const oneHot = dense === null;
 
     for (let l = 0; l < L; l++) {
       const xin = l === 0 ? this.x0 : this.layerOut[l - 1]!;
@@ -359,14 +392,18 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
         const dir = this.dirs[l * D + d]!;
         const { tape, inSize, wIh, wHh, bIh, bHh } = dir;
         const src = d === 0 ? xin : dir.rin;
-        if (d === 1) reverseSteps(dir.rin, xin, T, B, inSize, lens);
+        if (d === 1 && !(oneHot && l === 0)) reverseSteps(dir.rin, xin, T, B, inSize, lens);
         const k = l * D + d;
         // initial states: row r is batch element perm[r]
         loadState(tape.h, h0?.data ?? null, k, B, H, perm);
         if (cell.hasCellState) loadState(tape.c, c0?.data ?? null, k, B, H, perm);
         // xp[T·B, G·H] = x · W_ihᵀ + b_ih, for every step at once
-        broadcastRows(tape.xp, 0, G, TB, bIh?.value ?? null, 0, G);
-        gemm(false, true, TB, G, inSize, 1, src, 0, inSize, wIh.value, 0, inSize, 1, tape.xp, 0, G);
+        if (oneHot && l === 0) {
+          gatherColumns(tape.xp, d === 0 ? this.ids0 : this.idsRev, wIh.value, bIh?.value ?? null, TB, G, I);
+        } else {
+          broadcastRows(tape.xp, 0, G, TB, bIh?.value ?? null, 0, G);
+          gemm(false, true, TB, G, inSize, 1, src, 0, inSize, wIh.value, 0, inSize, 1, tape.xp, 0, G);
+        }
         const wHhV = wHh.value, bHhV = bHh?.value ?? null;
         for (let s = 0; s < T; s++) {
           const rows = active[s]!;
@@ -399,7 +436,7 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
       storeFinal(hN, tape.h, k, B, H, perm, lens);
       if (cN !== null) storeFinal(cN, tape.c, k, B, H, perm, lens);
     }
-    this.last = { T, B, lengths, outputShape: outShape, inputShape: [...input.shape], dropped };
+    this.last = { T, B, lengths, outputShape: outShape, inputShape, dropped, ids: oneHot };
     const stateShape = [L * D, B, H];
     return this.makeOutput({ data: output, shape: outShape }, { data: hN, shape: stateShape }, cN === null ? null : { data: cN, shape: stateShape });
   }
@@ -411,6 +448,19 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
    */
   backward(dOutput: Tensor | null, final: FinalStateGrads = {}): Grads {
     const where = `${this.where}.backward`;
+    if (this.last?.ids === true) throw new Error(`${where}: the last forward was forwardIds; use backwardIds (token ids have no input gradient)`);
+    return this.runBackward(where, dOutput, final);
+  }
+
+  /** backward for the last forwardIds: parameter gradients and dL/dh0 (dL/dc0), no input gradient. */
+  backwardIds(dOutput: Tensor | null, final: FinalStateGrads = {}): Omit<Grads, "dInput"> {
+    const where = `${this.where}.backwardIds`;
+    if (this.last?.ids === false) throw new Error(`${where}: the last forward was forward, not forwardIds; use backward`);
+    const { dInput: _, ...rest } = this.runBackward(where, dOutput, final);
+    return rest;
+  }
+
+  private runBackward(where: string, dOutput: Tensor | null, final: FinalStateGrads): Grads {
     const last = this.last;
     if (last === null) throw new Error(`${where}: call forward first; backward differentiates the last forward`);
     const { cell } = this;
@@ -485,6 +535,11 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
         gemm(true, false, G, H, TB, 1, grad.dhp, 0, G, tape.h, 0, H, 1, wHh.grad, 0, H);
         if (bHh !== null) addColumnSums(bHh.grad, 0, grad.dhp, 0, G, TB, G);
         if (bIh !== null) addColumnSums(bIh.grad, 0, grad.dxp, 0, G, TB, G);
+        if (last.ids && l === 0) {
+          // one-hot input: dW_ih[:, id] += dxp row; no input gradient
+          scatterColumns(wIh.grad, d === 0 ? this.ids0 : this.idsRev, grad.dxp, TB, G, inSize);
+          continue;
+        }
         const src = d === 0 ? (l === 0 ? this.x0 : this.layerOut[l - 1]!) : dir.rin;
         gemm(true, false, G, inSize, TB, 1, grad.dxp, 0, G, src, 0, inSize, 1, wIh.grad, 0, inSize);
         // dx = dxp · W_ih (the backward direction's steps go back to their time positions)
@@ -500,10 +555,15 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
       dOut = dIn;
     }
 
-    const dInput = new Float32Array(TB * this.inputSize);
-    scatterBatch(dInput, dOut, T, B, this.inputSize, perm, this.batchFirst);
+    // after forwardIds there is no input gradient: backwardIds drops this empty placeholder
+    let dInput: Tensor = { data: new Float32Array(0), shape: [0] };
+    if (!last.ids) {
+      const data = new Float32Array(TB * this.inputSize);
+      scatterBatch(data, dOut, T, B, this.inputSize, perm, this.batchFirst);
+      dInput = { data, shape: [...last.inputShape] };
+    }
     const stateShape = [L * D, B, H];
-    return this.makeGrads({ data: dInput, shape: [...last.inputShape] }, { data: dh0, shape: stateShape }, dc0 === null ? null : { data: dc0, shape: stateShape });
+    return this.makeGrads(dInput, { data: dh0, shape: stateShape }, dc0 === null ? null : { data: dc0, shape: stateShape });
   }
 }
 
@@ -566,6 +626,43 @@ function scatterBatch(dst: Float32Array, src: Float32Array, T: number, B: number
       const so = (t * B + r) * F;
       copy(dst, o, src, so, F);
     }
+  }
+}
+
+/** dst[t, r] = ids at (time t, batch perm[r]), ids being [T, B] or [B, T]. */
+function gatherIds(dst: Int32Array, ids: ArrayLike<number>, T: number, B: number, perm: Int32Array, batchFirst: boolean): void {
+  for (let t = 0; t < T; t++) {
+    for (let r = 0; r < B; r++) {
+      const b = perm[r]!;
+      dst[t * B + r] = ids[batchFirst ? b * T + t : t * B + b]!;
+    }
+  }
+}
+
+/** dst[s, r] = src[len_r − 1 − s, r] for s < len_r, else −1 (no token). */
+function reverseIds(dst: Int32Array, src: Int32Array, T: number, B: number, lens: Int32Array): void {
+  for (let s = 0; s < T; s++) {
+    for (let r = 0; r < B; r++) {
+      const n = lens[r]!;
+      dst[s * B + r] = s < n ? src[(n - 1 - s) * B + r]! : -1;
+    }
+  }
+}
+
+/** xp[n] = b_ih + W_ih[:, ids[n]] for n < N (b_ih alone for id −1): W_ih·onehot + b_ih without the multiply. */
+function gatherColumns(xp: Float32Array, ids: Int32Array, w: Float32Array, bias: Float32Array | null, N: number, G: number, I: number): void {
+  for (let n = 0; n < N; n++) {
+    const id = ids[n]!, o = n * G;
+    for (let g = 0; g < G; g++) xp[o + g] = (bias === null ? 0 : bias[g]!) + (id >= 0 ? w[g * I + id]! : 0);
+  }
+}
+
+/** dW_ih[:, ids[n]] += dxp[n] for n < N: dW_ih += dxpᵀ·onehot without the multiply. */
+function scatterColumns(dw: Float32Array, ids: Int32Array, dxp: Float32Array, N: number, G: number, I: number): void {
+  for (let n = 0; n < N; n++) {
+    const id = ids[n]!, o = n * G;
+    if (id < 0) continue;
+    for (let g = 0; g < G; g++) dw[g * I + id]! += dxp[o + g]!;
   }
 }
 

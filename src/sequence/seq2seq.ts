@@ -4,7 +4,7 @@ import { checkDropoutP } from "../layers/dropout.js";
 import { Embedding } from "../layers/embedding.js";
 import { Linear } from "../layers/linear.js";
 import { GRU, LSTM, RNN } from "../layers/recurrent.js";
-import type { ForwardOptions, LSTMInputGrads, RecurrentOutput } from "../layers/recurrent.js";
+import type { ForwardOptions, RecurrentInputGrads, RecurrentOutput } from "../layers/recurrent.js";
 import type { StreamState } from "../layers/stream.js";
 import { ParamStore } from "../params/param-store.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -127,7 +127,7 @@ export class Seq2Seq {
     const last = this.last;
     if (last === null) throw new Error("Seq2Seq.backward: call forward first; backward differentiates the last forward");
     const dDec = this.head.backward(dLogits);
-    const g = this.decoder.backward(dDec) as LSTMInputGrads | { dInput: Tensor; dh0: Tensor; dc0?: undefined };
+    const g: RecurrentInputGrads & { dc0?: Tensor } = this.decoder.backward(dDec);
     this.targetEmbedding.backward(g.dInput);
     const dh = this.unbridge(g.dh0, last.B);
     const e = this.encoder.backward(null, g.dc0 === undefined ? { dh } : { dh, dc: this.unbridge(g.dc0, last.B) });
