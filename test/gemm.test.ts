@@ -176,3 +176,19 @@ describe("gemm: C = α·op(A)·op(B) + β·C against a float64 triple loop", () 
     }
   });
 });
+
+describe("gemm: the packed paths (long rows of a transposed A, a large strided B)", () => {
+  // pad widens the leading dimension past 256 floats, which is when gemm copies that operand into panels; B is only
+  // packed when it is also large (K·N > 256 Ki), hence K = 13200. Alpha, beta and the edge rows/columns all apply.
+  const cases: Case[] = [
+    { transA: true, transB: false, M: 17, N: 21, K: 9, alpha: 1, beta: 1, pad: 250, off: 3 },
+    { transA: true, transB: true, M: 19, N: 22, K: 33, alpha: -2, beta: 0, pad: 250, off: 1 },
+    { transA: false, transB: false, M: 17, N: 21, K: 13200, alpha: 0.5, beta: 0.25, pad: 240, off: 2 },
+    { transA: true, transB: false, M: 18, N: 23, K: 13200, alpha: 1, beta: 0, pad: 240, off: 5 },
+  ];
+  for (const c of cases) {
+    it(describeCase(c), () => {
+      expect(runCase(seededRng(41), c)).toBeNull();
+    });
+  }
+});

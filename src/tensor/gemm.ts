@@ -37,14 +37,71 @@ export function gemm(
   const bk = transB ? 1 : ldb, bj = transB ? ldb : 1;
   const M4 = M - (M % 4), N4 = N - (N % 4);
 
+  // A tile walks k with stride ak through A and bk through B. With a transposed A (the weight gradients,
+  // dW = dYᵀ·X) ak is a whole row of A, and with a plain B bk is a whole row of B. Long rows (≥ 1 KB) then cost a new
+  // cache line at every k, which matters once the operand no longer sits in L2: such an operand is first copied into
+  // 4-wide k-major panels, read as one contiguous stream. Measured (CPU time) for dW_hh = [4096 × 1024]ᵀ·[4096 × 256]:
+  // 1.3–1.4 → 2.3–2.9 GFLOP/s; no gain for short rows, or for a 1 MB B (the per-step W_hh), which L2 holds anyway.
+  // Each element of C is still the same float64 sum in the same k order, so packing never changes a result.
+  if (M4 > 0 && N4 > 0) {
+    const packA = transA && lda >= 256 && N4 >= 16;
+    const packB = !transB && ldb >= 256 && M4 >= 16 && K * N4 > 262144;
+    tiles(M4, N4, K, alpha,
+      packA ? packRows(A, aOff, lda, M4, K) : A, packA ? 0 : aOff, packA ? K : ai, packA ? 1 : ai, packA ? 4 : ak,
+      packB ? packCols(B, bOff, ldb, N4, K) : B, packB ? 0 : bOff, packB ? K : bj, packB ? 1 : bj, packB ? 4 : bk,
+      acc, C, cOff, ldc);
+  }
+  if (N4 < N) edge(0, M4, N4, N, K, alpha, A, aOff, ai, ak, B, bOff, bk, bj, acc, C, cOff, ldc);
+  if (M4 < M) {
+    for (let i = M4; i < M; i++) rowTiles(i, N4, K, alpha, A, aOff, ai, ak, B, bOff, bk, bj, acc, C, cOff, ldc);
+    if (N4 < N) edge(M4, M, N4, N, K, alpha, A, aOff, ai, ak, B, bOff, bk, bj, acc, C, cOff, ldc);
+  }
+}
+
+// Panel buffers for packing, grown to the largest call and reused (one thread runs one gemm at a time).
+let panelA = new Float32Array(0);
+let panelB = new Float32Array(0);
+
+/** panelA[(i/4·K + k)·4 + i%4] = A[off + k·lda + i] for i < M4: the rows of op(A) = Aᵀ in 4-row k-major panels. */
+function packRows(A: Float32Array, off: number, lda: number, M4: number, K: number): Float32Array {
+  if (panelA.length < M4 * K) panelA = new Float32Array(M4 * K);
+  const P = panelA;
+  for (let k = 0; k < K; k++) {
+    const src = off + k * lda;
+    for (let i = 0; i < M4; i++) P[((i >> 2) * K + k) * 4 + (i & 3)] = A[src + i]!;
+  }
+  return P;
+}
+
+/** panelB[(j/4·K + k)·4 + j%4] = B[off + k·ldb + j] for j < N4: the columns of op(B) = B in 4-column k-major panels. */
+function packCols(B: Float32Array, off: number, ldb: number, N4: number, K: number): Float32Array {
+  if (panelB.length < N4 * K) panelB = new Float32Array(N4 * K);
+  const P = panelB;
+  for (let k = 0; k < K; k++) {
+    const src = off + k * ldb;
+    for (let j = 0; j < N4; j++) P[((j >> 2) * K + k) * 4 + (j & 3)] = B[src + j]!;
+  }
+  return P;
+}
+
+/**
+ * The 4×4 tiles of C[0, M4) × [0, N4). Row block i of op(A) starts at A[a0 + i·aRow] with rows ai apart and k steps
+ * of ak; column block j of op(B) starts at B[b0 + j·bCol] with columns bj apart and k steps of bk.
+ */
+function tiles(
+  M4: number, N4: number, K: number, alpha: number,
+  A: Float32Array, a0: number, aRow: number, ai: number, ak: number,
+  B: Float32Array, b0: number, bCol: number, bj: number, bk: number,
+  acc: boolean, C: Float32Array, cOff: number, ldc: number,
+): void {
   for (let i = 0; i < M4; i += 4) {
-    const a0 = aOff + i * ai;
+    const aBase = a0 + i * aRow;
     for (let j = 0; j < N4; j += 4) {
       let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
       let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
       let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
       let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-      let pa = a0, pb = bOff + j * bj;
+      let pa = aBase, pb = b0 + j * bCol;
       for (let k = 0; k < K; k++, pa += ak, pb += bk) {
         const x0 = A[pa]!, x1 = A[pa + ai]!, x2 = A[pa + 2 * ai]!, x3 = A[pa + 3 * ai]!;
         const y0 = B[pb]!, y1 = B[pb + bj]!, y2 = B[pb + 2 * bj]!, y3 = B[pb + 3 * bj]!;
@@ -66,11 +123,6 @@ export function gemm(
         C[o] = alpha * c30; C[o + 1] = alpha * c31; C[o + 2] = alpha * c32; C[o + 3] = alpha * c33;
       }
     }
-    if (N4 < N) edge(i, i + 4, N4, N, K, alpha, A, aOff, ai, ak, B, bOff, bk, bj, acc, C, cOff, ldc);
-  }
-  if (M4 < M) {
-    for (let i = M4; i < M; i++) rowTiles(i, N4, K, alpha, A, aOff, ai, ak, B, bOff, bk, bj, acc, C, cOff, ldc);
-    if (N4 < N) edge(M4, M, N4, N, K, alpha, A, aOff, ai, ak, B, bOff, bk, bj, acc, C, cOff, ldc);
   }
 }
 
