@@ -1,11 +1,13 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ["src/index.ts", "src/node.ts"],
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,
   clean: true,
+  // one shared chunk for code both entries use, so e.g. ModelFileError is one class for "recurrent-ts" and "recurrent-ts/node"
+  splitting: true,
   platform: "neutral",
   target: "es2022",
 });

@@ -58,6 +58,10 @@ export { Vocab } from "./text/vocab.js";
 export type { VocabLevel, VocabSpecials, VocabOptions, VocabEncodeOptions, VocabDecodeOptions, VocabJSON } from "./text/vocab.js";
 export { lmBatches, timeSeriesWindows } from "./text/windows.js";
 export type { LMChunk, TimeSeriesWindowOptions, TimeSeriesWindows } from "./text/windows.js";
+export { saveModel, loadModel, ModelFileError, MODEL_FILE_VERSION } from "./io/model-file.js";
+export type { ModelFileContent, ModelFileInput, ModelFileFormat, SaveModelOptions, JSONValue } from "./io/model-file.js";
+export { toSafetensors, fromSafetensors } from "./io/safetensors.js";
+export type { SafetensorsContent, SafetensorsDtype, TensorLike, NamedParams, TensorSource } from "./io/safetensors.js";
 export { Trainer, formatProgress } from "./train/trainer.js";
 export type {
   TrainerOptions, NonFiniteReport, StepReport, BatchReport, Metrics, EpochReport, Monitor, EarlyStopping, FitOptions,
@@ -65,3 +69,5 @@ export type {
 } from "./train/trainer.js";
 export { collate } from "./train/collate.js";
 export type { SequenceExample, LossKind, Batch } from "./train/collate.js";
+export { exportOnnx, ONNX_OPSET_VERSION, ONNX_IR_VERSION } from "./onnx/export.js";
+export type { OnnxExportOptions, AnyRecurrentLayer } from "./onnx/export.js";

@@ -7,3 +7,9 @@ const { output, h } = gru.forward(randn(seededRng(1), [5, 2, 3]));
 assert.deepEqual(output.shape, [5, 2, 8]);
 assert.deepEqual(h.shape, [2, 2, 4]);
 console.log("cjs ok");
+
+// The Node entry: model files on disk, sharing the main entry's classes.
+const node = require("recurrent-ts/node");
+assert.equal(typeof node.saveModelFile, "function");
+assert.equal(node.ModelFileError, require("recurrent-ts").ModelFileError);
+console.log("cjs node entry ok");

@@ -9,3 +9,10 @@ assert.deepEqual(h.shape, [1, 2, 4]);
 assert.deepEqual(c.shape, [1, 2, 4]);
 assert.equal(typeof gradCheck, "function");
 console.log("esm ok");
+
+// The Node entry: model files on disk, sharing the main entry's classes.
+const node = await import("recurrent-ts/node");
+const { ModelFileError } = await import("recurrent-ts");
+assert.equal(typeof node.saveModelFile, "function");
+assert.equal(node.ModelFileError, ModelFileError);
+console.log("esm node entry ok");
