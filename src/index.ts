@@ -71,3 +71,5 @@ export { collate } from "./train/collate.js";
 export type { SequenceExample, LossKind, Batch } from "./train/collate.js";
 export { exportOnnx, ONNX_OPSET_VERSION, ONNX_IR_VERSION } from "./onnx/export.js";
 export type { OnnxExportOptions, AnyRecurrentLayer } from "./onnx/export.js";
+export { serializeModel, deserializeModel, optimizerFromState } from "./io/models.js";
+export type { ModelVocab, SerializeOptions, LoadedModel } from "./io/models.js";

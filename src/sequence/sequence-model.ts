@@ -60,7 +60,8 @@ export interface SequenceModelConfig {
   /** Dropout after the input, between recurrent layers and before the head, in training forwards. Default 0. */
   readonly dropout?: number;
   readonly output: OutputConfig;
-  readonly condition?: { readonly size: number };
+  /** A conditioning vector that sets the initial state (one-to-many); null or absent: none. */
+  readonly condition?: { readonly size: number } | null;
 }
 
 /** Token ids [T, B], time-major, as any array of integers. */
@@ -135,8 +136,8 @@ function normalize(config: SequenceModelConfig): Required<Omit<SequenceModelConf
   if (out.pooling !== undefined && (out.per !== "sequence" || !POOLINGS.includes(out.pooling))) {
     throw new TypeError(`${where}: output.pooling must be one of ${POOLINGS.join(", ")} with per "sequence", got ${JSON.stringify(out.pooling)} with per ${JSON.stringify(out.per)}`);
   }
-  const cond = config.condition;
-  if (cond !== undefined) {
+  const cond = config.condition ?? null;   // null too, so a model's own normalised config builds it again
+  if (cond !== null) {
     if (cond === null || typeof cond !== "object") throw new TypeError(`${where}: condition must be { size }, got ${describeKind(cond)}`);
     checkKeys(`${where}: condition`, cond, ["size"]);
     checkPositiveInt(where, "condition.size", cond.size);
@@ -150,7 +151,7 @@ function normalize(config: SequenceModelConfig): Required<Omit<SequenceModelConf
     merge,
     dropout: config.dropout === undefined ? 0 : checkDropoutP(where, config.dropout),
     output: out.per === "sequence" ? { size: out.size, per: "sequence", pooling: out.pooling ?? "last" } : { size: out.size, per: "step" },
-    condition: cond === undefined ? null : { size: cond.size },
+    condition: cond === null ? null : { size: cond.size },
   };
 }
 
