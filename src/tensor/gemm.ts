@@ -9,7 +9,8 @@
  * making a subarray. β = 0 overwrites C without reading it (NaN or garbage in C does not leak through); β = 1 adds.
  *
  * Work is cut into 4×4 tiles of C held in 16 local accumulators (the register-blocking that takes scalar JavaScript
- * to its practical ceiling); rows that do not fill a tile go through a 1×4 tile, which is also the batch-1 (GEMV) path.
+ * to its practical ceiling); rows that do not fill a tile go through 1×8 and 1×4 tiles, which are also the batch-1
+ * (GEMV) path.
  */
 export function gemm(
   transA: boolean, transB: boolean,
@@ -126,7 +127,10 @@ function tiles(
   }
 }
 
-/** One row of C in 1×4 tiles: four dot products at once (the batch-1 path). */
+/**
+ * One row of C in 1×8 tiles, then 1×4: eight (four) dot products at once, so each element of op(A)'s row is loaded
+ * once per eight multiply-adds. This is the batch-1 path (GEMV), and the rows left under a 4×4 tile.
+ */
 function rowTiles(
   i: number, N4: number, K: number, alpha: number,
   A: Float32Array, aOff: number, ai: number, ak: number,
@@ -134,7 +138,25 @@ function rowTiles(
   acc: boolean, C: Float32Array, cOff: number, ldc: number,
 ): void {
   const a0 = aOff + i * ai;
-  for (let j = 0; j < N4; j += 4) {
+  const N8 = N4 - (N4 % 8);
+  for (let j = 0; j < N8; j += 8) {
+    let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
+    let pa = a0, pb = bOff + j * bj;
+    for (let k = 0; k < K; k++, pa += ak, pb += bk) {
+      const x = A[pa]!;
+      c0 += x * B[pb]!; c1 += x * B[pb + bj]!; c2 += x * B[pb + 2 * bj]!; c3 += x * B[pb + 3 * bj]!;
+      c4 += x * B[pb + 4 * bj]!; c5 += x * B[pb + 5 * bj]!; c6 += x * B[pb + 6 * bj]!; c7 += x * B[pb + 7 * bj]!;
+    }
+    const o = cOff + i * ldc + j;
+    if (acc) {
+      C[o] = C[o]! + alpha * c0; C[o + 1] = C[o + 1]! + alpha * c1; C[o + 2] = C[o + 2]! + alpha * c2; C[o + 3] = C[o + 3]! + alpha * c3;
+      C[o + 4] = C[o + 4]! + alpha * c4; C[o + 5] = C[o + 5]! + alpha * c5; C[o + 6] = C[o + 6]! + alpha * c6; C[o + 7] = C[o + 7]! + alpha * c7;
+    } else {
+      C[o] = alpha * c0; C[o + 1] = alpha * c1; C[o + 2] = alpha * c2; C[o + 3] = alpha * c3;
+      C[o + 4] = alpha * c4; C[o + 5] = alpha * c5; C[o + 6] = alpha * c6; C[o + 7] = alpha * c7;
+    }
+  }
+  for (let j = N8; j < N4; j += 4) {
     let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
     let pa = a0, pb = bOff + j * bj;
     for (let k = 0; k < K; k++, pa += ak, pb += bk) {
