@@ -6,10 +6,14 @@
  *   npm run bench                              # everything (about a minute)
  *   npm run bench -- --only W1,GEMM --quick    # a subset, fewer steps (smoke runs only)
  *   npm run bench -- --peers <baseline.jsonl>  # also print the ratio to each peer's recorded value
+ *   npm run bench -- --run-peers <PEERS_DIR>   # run the peer scripts too, in this same run, and compare with those:
+ *     the pure-JS GEMM kernels always (they need nothing installed), brain.js and TensorFlow.js when installed in
+ *     PEERS_DIR (see the bench-peers README), PyTorch when /usr/bin/python3 imports torch
  *
  * Units: W1, W2, W5, W6 train tokens/s; W3 generated tokens/s; W4 train sequences/s; GEMM GFLOP/s. Each value is
  * work per step divided by the median step time. `heap` reports heap growth over 100 steady-state W1 steps.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -229,10 +233,52 @@ if (want("W5")) charTrain("W5-gru-train", "gru", 128, 32, 32, 3, S(20));
 if (want("W6")) charTrain("W6-rnn-train", "rnn", 128, 32, 32, 3, S(20));
 if (want("heap")) heapGrowth();
 
-// ---- table, with ratios to recorded peer values when given ---------------------------------------------------------
-const peersPath = flag("peers") ?? "../shared/bench-peers/baseline.jsonl";
-const peers = existsSync(peersPath)
-  ? readFileSync(peersPath, "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as { label: string; workload: string; value: number })
+// ---- peers: recorded values, or the peer scripts run now ---------------------------------------------------------
+interface PeerRecord { label: string; workload: string; value: number }
+
+/** The label the peers' aggregate.js gives a record. */
+function peerLabel(r: { peer: string; version?: string; config?: string; kernel?: string }): string {
+  if (r.peer === "js-gemm") return `js-gemm ${r.kernel}`;
+  if (r.peer === "brain.js") return `brain.js ${r.version}`;
+  if (r.peer === "tfjs-cpu") return `tfjs-cpu ${r.version} ${r.config}`;
+  if (r.peer === "pytorch-cpu") return `pytorch ${r.version} ${r.config}`;
+  return `${r.peer} ${r.config ?? ""}`;
+}
+
+function runPeers(peersDir: string): PeerRecord[] {
+  const scripts = flag("peer-scripts") ?? new URL("../../shared/bench-peers/", import.meta.url).pathname;
+  const only = ONLY.length > 0 ? ["--only", ONLY.join(",")] : [];
+  const quick = QUICK ? ["--quick"] : [];
+  const runs: Array<[string, string, string[]]> = [["js-gemm", "node", [`${scripts}/jsgemm_bench.js`, ...quick]]];
+  if (existsSync(`${peersDir}/node_modules/brain.js`)) runs.push(["brain.js", "node", [`${scripts}/brainjs_bench.js`, ...only, ...quick]]);
+  if (existsSync(`${peersDir}/node_modules/@tensorflow/tfjs`)) runs.push(["tfjs", "node", [`${scripts}/tfjs_bench.js`, "--config", "core", ...only, ...quick]]);
+  try {
+    execFileSync("/usr/bin/python3", ["-c", "import torch"], { stdio: "ignore" });
+    runs.push(["pytorch", "/usr/bin/python3", [`${scripts}/torch_bench.py`, "--threads", "1", ...only, ...quick]]);
+  } catch { /* no PyTorch here */ }
+  const out: PeerRecord[] = [];
+  for (const [name, cmd, args] of runs) {
+    process.stderr.write(`running ${name} …\n`);
+    try {
+      const text = execFileSync(cmd, args, { cwd: peersDir, encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "ignore"] });
+      for (const line of text.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        const r = JSON.parse(line) as { peer: string; workload: string; value: number; kernel?: string; version?: string; config?: string };
+        if (r.peer === "js-gemm" && r.kernel !== "reg4x4" && r.kernel !== "packed-reg4x4") continue;   // the best kernels only
+        out.push({ label: peerLabel(r), workload: r.workload, value: r.value });
+      }
+    } catch (e) {
+      process.stderr.write(`${name} failed: ${(e as Error).message.split("\n")[0]}\n`);
+    }
+  }
+  return out;
+}
+
+// ---- table, with ratios to the peers ---------------------------------------------------------------------------
+const runDir = flag("run-peers");
+const peersPath = flag("peers") ?? new URL("../../shared/bench-peers/baseline.jsonl", import.meta.url).pathname;
+const peers: PeerRecord[] = runDir !== undefined ? runPeers(runDir)
+  : existsSync(peersPath) ? readFileSync(peersPath, "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as PeerRecord)
   : [];
 const labels = [...new Set(peers.map((p) => p.label))];
 console.log(`\n| workload | metric | recurrent-ts |${labels.map((l) => ` ${l} |`).join("")}`);
