@@ -16,8 +16,8 @@ export type {
 } from "./layers/recurrent.js";
 export { gradCheck } from "./grad-check.js";
 export type { GradTarget, GradCheckOptions, GradCheckReport, TensorGradCheck } from "./grad-check.js";
-export { Linear, linearForward, linearBackward } from "./layers/linear.js";
-export type { LinearConfig } from "./layers/linear.js";
+export { Linear, linearForward, linearBackward, activate, activationBackward } from "./layers/linear.js";
+export type { LinearConfig, Activation } from "./layers/linear.js";
 export { Embedding } from "./layers/embedding.js";
 export type { EmbeddingConfig } from "./layers/embedding.js";
 export { softmaxCrossEntropy, crossEntropyForwardBackward } from "./loss/cross-entropy.js";

@@ -15,6 +15,12 @@ describe("examples and benchmark run (smoke mode)", () => {
     expect(out).toMatch(/--- sample at temperature 0\.9 ---\nShall I .{40}/s);
   });
 
+  it("the ONNX example exports a model, runs it in ONNX Runtime and matches the library", () => {
+    const out = run(["examples/onnx-roundtrip.ts"]);
+    expect(out).toMatch(/wrote .*\.onnx: \d+ bytes, opset 14/);
+    expect(out).toMatch(/largest relative difference from recurrent-ts \d\.\d+e-(?:[6-9]|[1-9]\d)\b/);   // below 1e-5
+  });
+
   it("the benchmark prints one JSON line per workload in the peers' format", () => {
     const out = run(["bench/bench.ts", "--only", "W2,heap", "--quick", "--peers", "none"]);
     const lines = out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -118,3 +118,26 @@ describe("Embedding", () => {
     expect(() => new Embedding({ numEmbeddings: 4, embeddingDim: 2, paddingIdx: 4 })).toThrow(/paddingIdx must be an integer in \[0, 4\), got 4/);
   });
 });
+
+describe("Linear with an activation (a dense layer)", () => {
+  for (const activation of ["tanh", "relu", "sigmoid"] as const) {
+    it(`${activation}: values and gradients (central differences)`, () => {
+      const rng = seededRng(5);
+      const lin = new Linear({ inputSize: 3, outputSize: 4, activation, seed: 2 });
+      const plain = new Linear({ inputSize: 3, outputSize: 4, seed: 2 });
+      const x = randn(rng, [5, 3]), dOut = randn(rng, [5, 4]);
+      const z = plain.forward(x).data, y = lin.forward(x).data;
+      const f = activation === "tanh" ? Math.tanh : activation === "relu" ? (v: number) => Math.max(0, v) : (v: number) => 1 / (1 + Math.exp(-v));
+      y.forEach((v, i) => expect(v).toBeCloseTo(f(z[i]!), 6));
+      const loss = () => dot(lin.forward(x).data, dOut.data);
+      loss();
+      lin.store.zeroGrad();
+      const dx = lin.backward(dOut);
+      const report = gradCheck(loss, [...lin.parameters(), { name: "x", value: x.data, grad: dx.data }], { eps: activation === "relu" ? 1e-3 : 3e-3 });
+      expect(report.ok, report.message).toBe(true);
+    });
+  }
+  it("rejects an unknown activation", () => {
+    expect(() => new Linear({ inputSize: 2, outputSize: 2, activation: "gelu" as never })).toThrow(/activation must be one of none, tanh, relu, sigmoid, got "gelu"/);
+  });
+});

@@ -210,3 +210,47 @@ describe("each shape learns the task it is made for (seeded, held-out data)", ()
     expect(score(false)).toBeLessThan(0.5);   // chance is 1/3: the future cannot be seen
   });
 });
+
+describe("SequenceModel on a padded batch equals each sequence run alone, for every output shape", () => {
+  const cases: Array<[string, Partial<SequenceModelConfig>]> = [
+    ["per step", { output: { size: 3, per: "step" } }],
+    ["last", { output: { size: 3, per: "sequence", pooling: "last" } }],
+    ["mean", { output: { size: 3, per: "sequence", pooling: "mean" } }],
+    ["max", { output: { size: 3, per: "sequence", pooling: "max" } }],
+  ];
+  for (const [name, part] of cases) {
+    it(`${name}, bidirectional LSTM (merge sum), outputs and parameter gradients`, () => {
+      const config = { input: { vocabSize: 7, embeddingDim: 3 }, cell: "lstm", hiddenSize: 4, bidirectional: true, merge: "sum", ...part } as SequenceModelConfig;
+      const T = 5, B = 3, lengths = [5, 2, 4];
+      const rng = seededRng(30);
+      const tok = tokens(rng, T, B, 7);
+      const batch = new SequenceModel(config, 1), solo = new SequenceModel(config, 1);
+      const y = batch.forward({ tokens: tok, lengths });
+      const perStep = config.output.per === "step";
+      const dY = randn(rng, y.shape);
+      if (perStep) for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) if (t >= lengths[b]!) dY.data.fill(0, (t * B + b) * 3, (t * B + b + 1) * 3);
+      batch.store.zeroGrad();
+      batch.backward(dY);
+      solo.store.zeroGrad();
+      for (let b = 0; b < B; b++) {
+        const n = lengths[b]!;
+        const ids = Array.from({ length: n }, (_, t) => tok.data[t * B + b]!);
+        const ys = solo.forward({ tokens: { data: ids, shape: [n, 1] } });
+        const dYs = { data: new Float32Array(ys.data.length), shape: ys.shape };
+        for (let t = 0; t < (perStep ? n : 1); t++) {
+          const src = perStep ? (t * B + b) * 3 : b * 3;
+          for (let j = 0; j < 3; j++) {
+            expect(ys.data[t * 3 + j]).toBeCloseTo(y.data[src + j]!, 5);
+            dYs.data[t * 3 + j] = dY.data[src + j]!;
+          }
+        }
+        solo.backward(dYs);   // gradients accumulate over the B single runs
+      }
+      for (let i = 0; i < batch.store.grads.length; i++) {
+        if (!(Math.abs(batch.store.grads[i]! - solo.store.grads[i]!) <= 1e-5 * (1 + Math.abs(solo.store.grads[i]!)))) {
+          expect.fail(`${batch.store.params.find((p) => i >= p.offset && i < p.offset + p.size)!.name}: ${batch.store.grads[i]} vs ${solo.store.grads[i]}`);
+        }
+      }
+    });
+  }
+});

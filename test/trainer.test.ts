@@ -173,3 +173,20 @@ describe("Trainer", () => {
     expect(() => trainer.fitStream(new Int32Array(100), { epochs: 1, T: 5, B: 2 })).toThrow(/truncated BPTT needs a unidirectional, unconditioned token model with per-step output/);
   });
 });
+
+describe("edge cases users hit", () => {
+  it("a one-token sequence gives a finite loss (language model and classifier), unseen characters map to unknown", async () => {
+    const { Vocab } = await import("../src/index.js");
+    const vocab = Vocab.fromText("ab");
+    const ids = Array.from(vocab.encode("z"));            // unseen → unk
+    expect(ids).toEqual([vocab.unkId]);
+    const lm = new SequenceModel({ input: { vocabSize: vocab.size, embeddingDim: 4 }, cell: "gru", hiddenSize: 5, output: { size: vocab.size, per: "step" } }, 1);
+    const t = new Trainer({ model: lm, optimizer: new Adam() });
+    const r = t.step(t.collate([{ input: ids, target: [vocab.eosId] }]));
+    expect(Number.isFinite(r.loss)).toBe(true);
+    expect(r.skipped).toBeNull();
+    expect(Number.isFinite(t.evaluate([{ input: [vocab.bosId], target: [vocab.eosId] }]).loss)).toBe(true);
+    const clf = new SequenceModel({ ...classifier }, 1);
+    expect(Number.isFinite(new Trainer({ model: clf, optimizer: new Adam() }).evaluate([{ input: [3], target: 1 }]).loss)).toBe(true);
+  });
+});

@@ -26,11 +26,17 @@ export function linearBackward(dInp: Float32Array | null, dWeight: Float32Array,
   if (dInp !== null) gemm(false, false, N, K, O, 1, dOut, 0, O, weight, 0, K, 0, dInp, 0, K);
 }
 
+/** An activation applied after the affine map. */
+export type Activation = "none" | "tanh" | "relu" | "sigmoid";
+const ACTIVATIONS: readonly Activation[] = ["none", "tanh", "relu", "sigmoid"];
+
 export interface LinearConfig {
   readonly inputSize: number;
   readonly outputSize: number;
   /** Default true. */
   readonly bias?: boolean;
+  /** Applied to x·Wᵀ + b (a dense layer). Default "none". */
+  readonly activation?: Activation;
   readonly name?: string;
   /** Seed for the layer's own store when none is passed. */
   readonly seed?: number;
@@ -48,14 +54,19 @@ export class Linear {
   readonly store: ParamStore;
   readonly weight: Param;
   readonly bias: Param | null;
+  readonly activation: Activation;
   private readonly where: string;
+  private out: Float32Array = new Float32Array(0);   // the activation's output, for its derivative
   private inp: Float32Array = new Float32Array(0);
   private lastShape: readonly number[] | null = null;
 
   constructor(config: LinearConfig, store?: ParamStore) {
     const where = "Linear";
     if (config === null || typeof config !== "object") throw new TypeError(`${where}: config must be an object, got ${describeKind(config)}`);
-    checkKeys(where, config, ["inputSize", "outputSize", "bias", "name", "seed"]);
+    checkKeys(where, config, ["inputSize", "outputSize", "bias", "activation", "name", "seed"]);
+    const act = config.activation ?? "none";
+    if (!ACTIVATIONS.includes(act)) throw new TypeError(`${where}: activation must be one of ${ACTIVATIONS.join(", ")}, got ${JSON.stringify(act)}`);
+    this.activation = act;
     this.inputSize = checkPositiveInt(where, "inputSize", config.inputSize);
     this.outputSize = checkPositiveInt(where, "outputSize", config.outputSize);
     const useBias = checkBool(where, "bias", config.bias, true);
@@ -101,6 +112,11 @@ export class Linear {
     this.inp.set(x.data);
     const out = new Float32Array(N * this.outputSize);
     linearForward(out, this.inp, this.weight.value, this.bias?.value ?? null, N, this.inputSize, this.outputSize);
+    if (this.activation !== "none") {
+      activate(out, out.length, this.activation);
+      this.out = ensure(this.out, out.length);
+      this.out.set(out);
+    }
     this.lastShape = [...x.shape];
     return { data: out, shape: [...x.shape.slice(0, -1), this.outputSize] };
   }
@@ -114,7 +130,29 @@ export class Linear {
     expectShape(where, "dOutput", dOut.shape, [...shape.slice(0, -1), this.outputSize]);
     const N = dOut.data.length / this.outputSize;
     const dInp = new Float32Array(N * this.inputSize);
-    linearBackward(dInp, this.weight.grad, this.bias?.grad ?? null, dOut.data, this.inp, this.weight.value, N, this.inputSize, this.outputSize);
+    let dPre = dOut.data;
+    if (this.activation !== "none") {
+      // y = act(z)  ⇒  dz = dy ⊙ act'(z), from y: tanh' = 1 − y², σ' = y(1 − y), relu' = [y > 0]
+      dPre = new Float32Array(dOut.data.length);
+      activationBackward(dPre, dOut.data, this.out, dPre.length, this.activation);
+    }
+    linearBackward(dInp, this.weight.grad, this.bias?.grad ?? null, dPre, this.inp, this.weight.value, N, this.inputSize, this.outputSize);
     return { data: dInp, shape: [...shape] };
+  }
+}
+
+/** x ← act(x) over x[0, n). */
+export function activate(x: Float32Array, n: number, act: Exclude<Activation, "none">): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    x[i] = act === "tanh" ? Math.tanh(v) : act === "relu" ? (v > 0 ? v : 0) : 1 / (1 + Math.exp(-v));
+  }
+}
+
+/** dz = dy ⊙ act'(z), with the derivative taken from the output y = act(z). */
+export function activationBackward(dz: Float32Array, dy: Float32Array, y: Float32Array, n: number, act: Exclude<Activation, "none">): void {
+  for (let i = 0; i < n; i++) {
+    const o = y[i]!;
+    dz[i] = dy[i]! * (act === "tanh" ? 1 - o * o : act === "relu" ? (o > 0 ? 1 : 0) : o * (1 - o));
   }
 }
