@@ -34,11 +34,20 @@ export function broadcastRows(out: Float32Array, o: number, ld: number, rows: nu
   }
 }
 
-/** sum[s + j] += Σ_r inp[p + r·ld + j] for j < n: column sums of a [rows, n] block (bias gradients). */
+// float64 row accumulator for addColumnSums, grown to the widest call and reused
+let colAcc = new Float64Array(0);
+
+/**
+ * sum[s + j] += Σ_r inp[p + r·ld + j] for j < n: column sums of a [rows, n] block (bias gradients). Rows are read in
+ * order (contiguous memory) into a float64 accumulator, then added once into the float32 sums.
+ */
 export function addColumnSums(sum: Float32Array, s: number, inp: Float32Array, p: number, ld: number, rows: number, n: number): void {
-  for (let j = 0; j < n; j++) {
-    let acc = 0;
-    for (let r = 0; r < rows; r++) acc += inp[p + r * ld + j]!;
-    sum[s + j]! += acc;
+  if (colAcc.length < n) colAcc = new Float64Array(n);
+  const acc = colAcc;
+  acc.fill(0, 0, n);
+  for (let r = 0; r < rows; r++) {
+    const o = p + r * ld;
+    for (let j = 0; j < n; j++) acc[j]! += inp[o + j]!;
   }
+  for (let j = 0; j < n; j++) sum[s + j]! += acc[j]!;
 }
