@@ -9,8 +9,7 @@ import type { StreamState } from "../layers/stream.js";
 import { ParamStore } from "../params/param-store.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { CellType, TokenTensor } from "./sequence-model.js";
-
-const CELLS: readonly CellType[] = ["lstm", "gru", "rnn_tanh", "rnn_relu"];
+import { CELLS } from "./sequence-model.js";
 
 /** An encoder-decoder over token sequences (translation-like tasks), as plain JSON. */
 export interface Seq2SeqConfig {

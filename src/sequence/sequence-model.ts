@@ -16,7 +16,7 @@ import { POOLINGS, poolBackward, poolForward } from "./pooling.js";
 
 /** The recurrent cell, by PyTorch's mode name in lower case. */
 export type CellType = "lstm" | "gru" | "rnn_tanh" | "rnn_relu";
-const CELLS: readonly CellType[] = ["lstm", "gru", "rnn_tanh", "rnn_relu"];
+export const CELLS: readonly CellType[] = ["lstm", "gru", "rnn_tanh", "rnn_relu"];
 
 /** Token ids in, through an Embedding. */
 export interface TokenInputConfig {
