@@ -79,10 +79,16 @@ describe("RecurrentStream", () => {
     }
     // After a full GC the young generation is empty, and 6,000 steps of even one 32-byte object each (~190 KB) stay
     // far below a semi-space (MBs), so no scavenge can hide them: any per-step allocation shows up in heapUsed.
-    const before = process.memoryUsage().heapUsed;
-    for (let i = 0; i < 3000; i++) { s.step(x); s.stepIds(ids); }
-    const grown = process.memoryUsage().heapUsed - before;
-    expect(grown).toBeLessThan(64 * 1024);
+    // The least growth over five measured rounds: a late JIT (re)compilation under load adds heap once (seen: 95 KB in
+    // one round on a loaded machine), while an allocation per step would add ≥ 190 KB in every round.
+    let least = Infinity;
+    for (let round = 0; round < 5; round++) {
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      for (let i = 0; i < 3000; i++) { s.step(x); s.stepIds(ids); }
+      least = Math.min(least, process.memoryUsage().heapUsed - before);
+    }
+    expect(least).toBeLessThan(64 * 1024);
   });
 
   it("errors: bidirectional, wrong input size, bad ids, wrong state shape", () => {
