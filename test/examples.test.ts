@@ -29,3 +29,54 @@ describe("examples and benchmark run (smoke mode)", () => {
     expect(lines[0]!.value).toBeGreaterThan(0);
   });
 });
+
+describe("examples on real data, part 2 (smoke mode)", () => {
+  it("the spam example trains a bidirectional LSTM on padded batches and scores it beside bag-of-words logistic regression", () => {
+    const out = run(["examples/spam.ts", "--smoke"]);
+    expect(out).toMatch(/read 300 of 6,046 messages \(seeded sample\)/);
+    expect(out).toMatch(/epoch 1: train loss \d\.\d{4}/);
+    expect(out).toMatch(/accuracy +precision +recall +F1\n {2}bidirectional LSTM +\d+\.\d% +\d+\.\d% +\d+\.\d% +\d+\.\d%/);
+    expect(out).toMatch(/\n {2}bag-of-words logistic regr\. +\d+\.\d% +\d+\.\d% +\d+\.\d% +\d+\.\d% +\(L2 [\d.e-]+ chosen on the selection split/);
+    expect(out).toMatch(/\n {2}majority class \(ham\) +\d+\.\d% +0\.0% +0\.0% +0\.0%/);
+    expect(out).toMatch(/saved the model with its vocabulary to examples\/out\/spam-smoke\.rtsm \(\d+ KiB; reloaded, it predicts the same\)/);
+  });
+
+  it("the forecast example scores an LSTM regressor on CO2 and stocks beside the naive forecasts and draws the charts", async () => {
+    const out = run(["examples/forecast.ts", "--smoke"]);
+    expect(out).toMatch(/== CO2: Mauna Loa CO2, Mar 1958 – Apr 2020 \(5 missing months filled/);
+    expect(out).toMatch(/601 training windows .* 120 test forecasts \(May 2010 on\)/);
+    for (const name of ["LSTM", "last value", "seasonal naive \\(12\\)", "last value \\+ last year's change"]) {
+      expect(out).toMatch(new RegExp(`\\n {4}${name} +\\d+\\.\\d{3}\\n`));                                  // CO2: one RMSE column
+      expect(out).toMatch(new RegExp(`\\n {4}${name} +(\\d+\\.\\d{3} +){5}\\d+\\.\\d\\d%\\n`));               // stocks: five symbols and ln-RMSE
+    }
+    expect(out).toMatch(/ +MSFT +AMZN +IBM +GOOG +AAPL +ln-RMSE/);
+    expect(out).toMatch(/chart: examples\/out\/forecast-co2-smoke\.svg; model: examples\/out\/forecast-co2-smoke\.rtsm/);
+    expect(out).toMatch(/chart: examples\/out\/forecast-stocks-smoke\.svg; model: examples\/out\/forecast-stocks-smoke\.rtsm/);
+    const { readFileSync } = await import("node:fs");
+    const svg = readFileSync(join(root, "examples", "out", "forecast-co2-smoke.svg"), "utf8");
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg.match(/<path d="M/g)?.length).toBe(3);   // truth, LSTM, seasonal naive
+  });
+
+  it("the g2p example trains a Seq2Seq on CMUdict and scores greedy decoding and beam search on held-out words", () => {
+    const out = run(["examples/g2p.ts", "--smoke"]);
+    expect(out).toMatch(/123,874 words of letters and apostrophes/);
+    expect(out).toMatch(/train on 400 words, test on 40 others \(seeded sample\); 27 letters, \d+ phonemes/);
+    expect(out).toMatch(/epoch 1: train loss \d\.\d{4} per phoneme/);
+    expect(out).toMatch(/PER +word accuracy\n {2}Seq2Seq, beam search \(width 4\) +\d+\.\d% +\d+\.\d%/);
+    expect(out).toMatch(/\n {2}Seq2Seq, greedy +\d+\.\d% +\d+\.\d%/);
+    expect(out).toMatch(/\n {2}letter-by-letter rule +\d+\.\d% +\d+\.\d%/);
+    expect(out).toMatch(/saved the model with both vocabularies to examples\/out\/g2p-smoke\.rtsm/);
+  });
+
+  it("the tagging example restores spaces with a bidirectional and a left-to-right LSTM beside the baselines", () => {
+    const out = run(["examples/tagging.ts", "--smoke"]);
+    expect(out).toMatch(/test \(held out\): 3,000 characters of 3 addresses \(2019 Donald J Trump … 2021 Joseph R Biden\)/);
+    expect(out).toMatch(/\n {2}bidirectional LSTM +\d+\.\d% +\d+\.\d% +\(trained in/);
+    expect(out).toMatch(/\n {2}left-to-right LSTM +\d+\.\d% +\d+\.\d% +\(trained in/);
+    expect(out).toMatch(/\n {2}character-pair lookup +\d+\.\d% +\d+\.\d%/);
+    expect(out).toMatch(/\n {2}majority class \(no space\) +\d+\.\d% +0\.0%/);
+    expect(out).toMatch(/the original:\n {2}Madam Speaker, Mr\. Vice President,/);
+    expect(out).toMatch(/saved both models with the vocabulary to examples\/out\/tagging-\{bidirectional,unidirectional\}-smoke\.rtsm/);
+  });
+});
