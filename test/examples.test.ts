@@ -15,6 +15,28 @@ describe("examples and benchmark run (smoke mode)", () => {
     expect(out).toMatch(/--- sample at temperature 0\.9 ---\nShall I .{40}/s);
   });
 
+  it("the State of the Union example trains a character LSTM, scores it beside the n-gram baseline and writes samples", () => {
+    const out = run(["examples/text-generation.ts", "--smoke"]);
+    expect(out).toMatch(/validation \(held out\): 1 address \(2021, Joseph R Biden\), 2,000 characters/);
+    expect(out).toMatch(/epoch 1\/1 +batch 32\/32 +loss \d+\.\d+/);
+    expect(out).toMatch(/\n {2}LSTM +\d\.\d{3} +\(accuracy/);
+    for (const n of [3, 4, 5]) expect(out).toMatch(new RegExp(`\\n {2}${n}-gram +\\d\\.\\d{3} +\\(interpolated absolute discounting, δ = 0\\.\\d\\d\\)`));
+    for (const t of ["0.5", "0.8", "1"]) expect(out).toMatch(new RegExp(`--- sample at temperature ${t} ---\\nThe state of our Union is .{40}`, "s"));
+    expect(out).toMatch(/--- sample with nucleus sampling \(top-p 0\.9, temperature 1\) ---\nThe state of our Union is .{40}/s);
+    expect(out).toMatch(/saved the model to examples\/out\/text-generation-smoke\.json/);
+  });
+
+  it("the names example trains the generator, the conditional generator and the classifier, beside their baselines", () => {
+    const out = run(["examples/names.ts", "--smoke"]);
+    expect(out).toMatch(/8422 distinct names, 419 of them on both lists/);
+    expect(out).toMatch(/\n {4}LSTM +\d\.\d{3}\n {4}3-gram +\d\.\d{3} .*\n {4}4-gram +\d\.\d{3} .*\n {4}5-gram +\d\.\d{3} /);
+    expect(out).toMatch(/sampled at temperature 0\.8: \S/);
+    expect(out).toMatch(/given the right gender +\d\.\d{3}\n.*given the wrong gender +\d\.\d{3}\n.*no gender \(model a\) +\d\.\d{3}/);
+    expect(out).toMatch(/\n {2}female → \S.*\n {2}male {3}→ \S/);
+    expect(out).toMatch(/\n {4}LSTM +\d+\.\d%\n {4}majority class \((female|male)\) +\d+\.\d%/);
+    expect(out).toMatch(/saved the three models to examples\/out\/names-\{generator,conditional,classifier\}-smoke\.json/);
+  });
+
   it("the ONNX example exports a model, runs it in ONNX Runtime and matches the library", () => {
     const out = run(["examples/onnx-roundtrip.ts"]);
     expect(out).toMatch(/wrote .*\.onnx: \d+ bytes, opset 14/);
