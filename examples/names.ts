@@ -39,7 +39,7 @@ interface Mode {
 const MODES: Record<"smoke" | "default" | "long", Mode> = {
   smoke: { names: 400, embeddingDim: 8, hiddenSize: 16, epochs: 1, patience: 1, batchSize: 32, lr: 1e-2, samples: 20 },
   default: { names: Infinity, embeddingDim: 16, hiddenSize: 64, epochs: 12, patience: 2, batchSize: 32, lr: 1e-2, samples: 200 },
-  long: { names: Infinity, embeddingDim: 32, hiddenSize: 128, epochs: 40, patience: 4, batchSize: 32, lr: 3e-3, samples: 500 },
+  long: { names: Infinity, embeddingDim: 32, hiddenSize: 128, epochs: 30, patience: 3, batchSize: 32, lr: 3e-3, samples: 500 },
 };
 const modeName = runMode();
 const M = MODES[modeName];
@@ -164,7 +164,7 @@ function train(model: SequenceModel, examples: SequenceExample[], seed: number):
   const result = trainer.fit(examples, {
     epochs: M.epochs, batchSize: M.batchSize, seed, validationSplit: 0.1,
     earlyStopping: { patience: M.patience },
-    onBatch: progressLine(M.epochs, 1),
+    onBatch: progressLine(M.epochs, 1, 30),
   });
   if (result.nonFinite !== null) throw new Error(result.nonFinite.message);
   const last = result.epochs[result.epochs.length - 1]!;

@@ -93,7 +93,7 @@ console.log(`training: truncated BPTT, T = ${M.T} steps × B = ${M.B} tracks, ${
 const tTrain = performance.now();
 const fit = trainer.fitStream(trainIds, {
   epochs: M.epochs, T: M.T, B: M.B,
-  onBatch: progressLine(M.epochs),
+  onBatch: progressLine(M.epochs, 4, 30),
   onEpoch: (r) => console.log(`epoch ${r.epoch}: train ${r.train.bitsPerToken!.toFixed(3)} bits/char (running mean over the epoch), ${(r.elapsedMs / 1000).toFixed(1)} s`),
 });
 if (fit.stopReason !== "completed") throw new Error(`training stopped: ${fit.stopReason}${fit.nonFinite === null ? "" : `: ${fit.nonFinite.message}`}`);
