@@ -9,6 +9,7 @@ import type { LRSchedule } from "../optim/schedule.js";
 import type { SequenceModel } from "../sequence/sequence-model.js";
 import { Rng } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
+import type { LMChunk } from "../text/windows.js";
 import { lmBatches } from "../text/windows.js";
 import type { Batch, LossKind, SequenceExample } from "./collate.js";
 import { IGNORE, collate } from "./collate.js";
@@ -305,7 +306,7 @@ export class Trainer {
       let sum = 0, count = 0, correct = 0, skipped = 0, tokens = 0;
       for (let i = 0; i < chunks.length; i++) {
         const ch = chunks[i]!;
-        const batch: Batch = { input: { tokens: { data: ch.input, shape: ch.shape }, ...(state === undefined ? {} : { state }) }, classes: ch.target, values: null, mask: null, B: ch.B, steps: ch.T * ch.B };
+        const batch = chunkBatch(ch, state);
         const r = this.step(batch);
         state = this.model.finalState();
         tokens += batch.steps;
@@ -335,7 +336,7 @@ export class Trainer {
     let state: { h: Tensor; c?: Tensor } | undefined;
     let sum = 0, count = 0, correct = 0;
     for (const ch of lmBatches(ids, options.T, options.B)) {
-      const batch: Batch = { input: { tokens: { data: ch.input, shape: ch.shape }, ...(state === undefined ? {} : { state }) }, classes: ch.target, values: null, mask: null, B: ch.B, steps: ch.T * ch.B };
+      const batch = chunkBatch(ch, state);
       const r = this.lossOf(this.model.forward(batch.input), batch);
       state = this.model.finalState();
       sum += r.loss * r.count;
@@ -470,6 +471,14 @@ export class Trainer {
     }
     return { what: "gradient", value: norm, message: `Trainer.step: gradient norm is ${norm} at step ${step}; weights left unchanged` };
   }
+}
+
+/** One chunk of a token stream as a batch, starting from `state` (the previous chunk's final state, detached). */
+function chunkBatch(ch: LMChunk, state: { h: Tensor; c?: Tensor } | undefined): Batch {
+  return {
+    input: { tokens: { data: ch.input, shape: ch.shape }, ...(state === undefined ? {} : { state }) },
+    classes: ch.target, values: null, mask: null, B: ch.B, steps: ch.T * ch.B,
+  };
 }
 
 function dummyTarget(loss: LossKind, per: "step" | "sequence", n: number, O: number): number | number[] | number[][] {
