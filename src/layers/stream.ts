@@ -75,8 +75,13 @@ export class RecurrentStream {
       if (x.length !== B * I) throw new RangeError(`${this.where}.step: input must hold B·I = ${B}·${I} = ${B * I} values, got ${x.length}`);
       data = x;
     } else {
-      expectTensor(`${this.where}.step`, "input", x, true);
-      if (x.shape.length !== 2 || x.shape[0] !== B || x.shape[1] !== I) expectShape(`${this.where}.step`, "input", x.shape, [B, I]);
+      // checked without allocating (this runs every step); the full validators only run to word the error
+      const ok = x !== null && typeof x === "object" && x.data instanceof Float32Array && Array.isArray(x.shape)
+        && x.shape.length === 2 && x.shape[0] === B && x.shape[1] === I && x.data.length === B * I;
+      if (!ok) {
+        expectTensor(`${this.where}.step`, "input", x, true);
+        expectShape(`${this.where}.step`, "input", x.shape, [B, I]);
+      }
       data = x.data;
     }
     for (let i = 0; i < data.length; i++) {
