@@ -44,7 +44,7 @@ export { poolForward, poolBackward } from "./sequence/pooling.js";
 export type { Pooling } from "./sequence/pooling.js";
 export { SequenceModel } from "./sequence/sequence-model.js";
 export type {
-  CellType, TokenInputConfig, FeatureInputConfig, OutputConfig, SequenceModelConfig, TokenTensor, SequenceInput, GenerateOptions,
+  CellType, TokenInputConfig, OneHotInputConfig, FeatureInputConfig, OutputConfig, SequenceModelConfig, TokenTensor, SequenceInput, GenerateOptions,
 } from "./sequence/sequence-model.js";
 export { Seq2Seq } from "./sequence/seq2seq.js";
 export type { Seq2SeqConfig, DecodeOptions, BeamOptions } from "./sequence/seq2seq.js";

@@ -38,6 +38,8 @@ interface Case {
   readonly bidirectional: boolean;
   readonly numLayers: number;
   readonly tokens: boolean;
+  /** Token input as one-hot vectors instead of an embedding. */
+  readonly oneHot?: boolean;
   readonly per: "step" | "sequence";
   readonly pooling?: Pooling;
   readonly merge?: MergeMode;
@@ -46,9 +48,9 @@ interface Case {
 
 /** Builds the case's model (seeded), runs it here and in ONNX Runtime, and compares the outputs. */
 async function checkCase(c: Case, seed: number): Promise<void> {
-  const what = `${c.cell} ${c.bidirectional ? "bi" : "uni"} L${c.numLayers} ${c.tokens ? "tokens" : "features"} ${c.per}${c.pooling ? `/${c.pooling}` : ""}${c.merge ? ` merge ${c.merge}` : ""}${c.padded ? " padded" : ""}`;
+  const what = `${c.cell} ${c.bidirectional ? "bi" : "uni"} L${c.numLayers} ${c.tokens ? (c.oneHot ? "one-hot tokens" : "tokens") : "features"} ${c.per}${c.pooling ? `/${c.pooling}` : ""}${c.merge ? ` merge ${c.merge}` : ""}${c.padded ? " padded" : ""}`;
   const config: SequenceModelConfig = {
-    input: c.tokens ? { vocabSize: V, embeddingDim: E } : { features: I },
+    input: c.tokens ? (c.oneHot ? { vocabSize: V, oneHot: true } : { vocabSize: V, embeddingDim: E }) : { features: I },
     cell: c.cell, hiddenSize: H, numLayers: c.numLayers, bidirectional: c.bidirectional, dropout: 0.1,
     ...(c.merge === undefined ? {} : { merge: c.merge }),
     output: c.per === "step" ? { size: OUT, per: "step" } : { size: OUT, per: "sequence", pooling: c.pooling ?? "last" },
@@ -88,6 +90,15 @@ describe("exportOnnx: ONNX Runtime gives the library's outputs", () => {
       }
     }
   }
+
+  it("reads one-hot token input (a OneHot node, no embedding) for every cell, per step and for the last state, padded", async () => {
+    let seed = 40;
+    for (const cell of CELLS) {
+      for (const per of ["step", "sequence"] as const) {
+        await checkCase({ cell, bidirectional: seed % 2 === 0, numLayers: 2, tokens: true, oneHot: true, per, padded: true }, seed++);
+      }
+    }
+  });
 
   it("merges the two directions by concat, sum, mean and mul, per step and for the last states", async () => {
     let seed = 50;

@@ -110,6 +110,61 @@ describe("SequenceModel errors", () => {
   });
 });
 
+describe("one-hot token input", () => {
+  const V = 7, H = 5, T = 5, B = 3, lengths = [5, 2, 4];
+  /** The one-hot model, and an embedding model with E = V, an identity embedding and the same other weights. */
+  function pair(config: Omit<SequenceModelConfig, "input">, seed: number): [SequenceModel, SequenceModel] {
+    const oneHot = new SequenceModel({ ...config, input: { vocabSize: V, oneHot: true } }, seed);
+    const emb = new SequenceModel({ ...config, input: { vocabSize: V, embeddingDim: V } }, seed + 1);
+    const eye = new Float32Array(V * V);
+    for (let i = 0; i < V; i++) eye[i * V + i] = 1;
+    emb.store.loadStateDict({ ...oneHot.store.stateDict(), "embedding.weight": { shape: [V, V], data: eye } });
+    return [oneHot, emb];
+  }
+
+  for (const [cell, bidirectional, per] of [["lstm", false, "step"], ["gru", true, "sequence"], ["rnn_tanh", true, "step"]] as const) {
+    it(`${cell}${bidirectional ? " bidirectional" : ""}, per ${per}, padded: outputs and gradients equal an identity embedding's`, () => {
+      const config = { cell, hiddenSize: H, numLayers: 2, bidirectional, output: per === "step" ? { size: V, per } : { size: 3, per } } as const;
+      const [oneHot, emb] = pair(config, 11);
+      expect(oneHot.embedding).toBeNull();
+      expect(oneHot.store.size).toBe(emb.store.size - V * V);
+      const input = { tokens: tokens(seededRng(12), T, B, V), lengths };
+      const y1 = oneHot.forward(input), y2 = emb.forward(input);
+      expect(y1.shape).toEqual(y2.shape);
+      for (let i = 0; i < y1.data.length; i++) expect(y1.data[i]).toBeCloseTo(y2.data[i]!, 6);
+      const dY = randn(seededRng(13), y1.shape);
+      oneHot.store.zeroGrad();
+      emb.store.zeroGrad();
+      expect(oneHot.backward(dY)).toEqual({});
+      emb.backward(dY);
+      const g1 = oneHot.store.gradDict(), g2 = emb.store.gradDict();
+      expect(Object.keys(g1).sort()).toEqual(Object.keys(g2).filter((k) => k !== "embedding.weight").sort());
+      for (const k of Object.keys(g1)) {
+        const a = g1[k]!.data, b = g2[k]!.data;
+        let worst = 0;
+        for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1e-6 + Math.abs(b[i]!)));
+        expect(worst, k).toBeLessThan(1e-4);
+      }
+    });
+  }
+
+  it("generates the same tokens as the identity-embedding model, greedy and sampled", () => {
+    const [oneHot, emb] = pair({ cell: "lstm", hiddenSize: H, output: { size: V, per: "step" } }, 21);
+    const start = [[1, 2], [3, 4]];
+    expect(oneHot.generate({ start, maxLength: 12 })).toEqual(emb.generate({ start, maxLength: 12 }));
+    expect(oneHot.generate({ start, maxLength: 12, temperature: 1, rng: seededRng(5) })).toEqual(emb.generate({ start, maxLength: 12, temperature: 1, rng: seededRng(5) }));
+  });
+
+  it("bad configs and ids are named", () => {
+    const base = { cell: "gru", hiddenSize: 3, output: { size: 2, per: "sequence" } } as const;
+    expect(() => new SequenceModel({ ...base, input: { vocabSize: 4, oneHot: false as never } })).toThrow(/input\.oneHot must be true \(or give embeddingDim instead\), got false/);
+    expect(() => new SequenceModel({ ...base, input: { vocabSize: 4, oneHot: true, embeddingDim: 3 } as never })).toThrow(/embeddingDim/);
+    const m = new SequenceModel({ ...base, input: { vocabSize: 4, oneHot: true } });
+    expect(() => m.forward({ tokens: { data: [1, 2, 4], shape: [3, 1] } })).toThrow(/ids must be integers in \[0, 4\), got 4 at \[2, 0\]/);
+    expect(() => m.forward({ x: randn(seededRng(1), [2, 1, 4]) })).toThrow(/this model reads token ids/);
+  });
+});
+
 // ---- small tasks each shape is made for, learned deterministically and scored on held-out data ----------------------
 
 /** A plain training loop: Adam, clipping at 1, the loss given by `lossOf`. */

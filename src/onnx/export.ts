@@ -410,6 +410,10 @@ function buildSequenceModel(g: GraphBuilder, model: SequenceModel, opts: Resolve
     const tokens = g.input({ name: "tokens", dataType: "int64", dims: ["T", "B"], doc: `token ids in [0, ${model.embedding.numEmbeddings}), time-major` });
     const E = model.embedding.embeddingDim;
     x = g.op("Gather", [g.weight("embedding.weight", [model.embedding.numEmbeddings, E], model.embedding.weight.value), tokens], "embedded", [{ name: "axis", int: 0 }]);
+  } else if ("oneHot" in c.input) {
+    const V = c.input.vocabSize;
+    const tokens = g.input({ name: "tokens", dataType: "int64", dims: ["T", "B"], doc: `token ids in [0, ${V}), time-major, read as one-hot vectors` });
+    x = g.op("OneHot", [tokens, g.ints([V], [1]), g.weight("one_hot.values", [2], Float32Array.of(0, 1))], "one_hot", [{ name: "axis", int: -1 }]);
   } else {
     x = g.input({ name: "x", dataType: "float", dims: ["T", "B", layer.inputSize], doc: "feature vectors, time-major" });
   }

@@ -25,6 +25,16 @@ export interface TokenInputConfig {
   readonly paddingIdx?: number;
 }
 
+/**
+ * Token ids in, as one-hot vectors of vocabSize (the character models of brain.js and many tutorials). No one-hot
+ * matrix is built: the recurrent layer reads column `id` of its input weights (see RecurrentLayer.forwardIds). The
+ * model's `dropout` does not apply to a one-hot input (it still applies between layers and before the head).
+ */
+export interface OneHotInputConfig {
+  readonly vocabSize: number;
+  readonly oneHot: true;
+}
+
 /** Feature vectors in, [T, B, features]. */
 export interface FeatureInputConfig {
   readonly features: number;
@@ -50,7 +60,7 @@ export interface OutputConfig {
  * - bidirectional: any of them with `bidirectional: true` and a `merge` mode for the two directions
  */
 export interface SequenceModelConfig {
-  readonly input: TokenInputConfig | FeatureInputConfig;
+  readonly input: TokenInputConfig | OneHotInputConfig | FeatureInputConfig;
   readonly cell: CellType;
   readonly hiddenSize: number;
   readonly numLayers?: number;
@@ -116,10 +126,14 @@ function normalize(config: SequenceModelConfig): Required<Omit<SequenceModelConf
   if (config === null || typeof config !== "object") throw new TypeError(`${where}: config must be an object, got ${describeKind(config)}`);
   checkKeys(where, config, ["input", "cell", "hiddenSize", "numLayers", "bidirectional", "merge", "dropout", "output", "condition"]);
   const input = config.input;
-  if (input === null || typeof input !== "object") throw new TypeError(`${where}: input must be { vocabSize, embeddingDim } or { features }, got ${describeKind(input)}`);
+  if (input === null || typeof input !== "object") throw new TypeError(`${where}: input must be { vocabSize, embeddingDim }, { vocabSize, oneHot: true } or { features }, got ${describeKind(input)}`);
   if ("features" in input) {
     checkKeys(`${where}: input`, input, ["features"]);
     checkPositiveInt(where, "input.features", input.features);
+  } else if ("oneHot" in input) {
+    checkKeys(`${where}: input`, input, ["vocabSize", "oneHot"]);
+    checkPositiveInt(where, "input.vocabSize", input.vocabSize);
+    if (input.oneHot !== true) throw new TypeError(`${where}: input.oneHot must be true (or give embeddingDim instead), got ${JSON.stringify(input.oneHot) ?? describeKind(input.oneHot)}`);
   } else {
     checkKeys(`${where}: input`, input, ["vocabSize", "embeddingDim", "paddingIdx"]);
     checkPositiveInt(where, "input.vocabSize", input.vocabSize);
@@ -192,6 +206,9 @@ export class SequenceModel {
     if ("features" in c.input) {
       this.embedding = null;
       inSize = c.input.features;
+    } else if ("oneHot" in c.input) {
+      this.embedding = null;
+      inSize = c.input.vocabSize;
     } else {
       const { vocabSize, embeddingDim, paddingIdx } = c.input;
       this.embedding = new Embedding({ numEmbeddings: vocabSize, embeddingDim, ...(paddingIdx === undefined ? {} : { paddingIdx }), name: "embedding" }, store);
@@ -228,21 +245,25 @@ export class SequenceModel {
     if (input === null || typeof input !== "object") throw new TypeError(`${where}: input must be { tokens } or { x }, got ${describeKind(input)}`);
     checkKeys(where, input, ["tokens", "x", "lengths", "condition", "state"]);
     const training = checkBool(where, "training", options?.training, false);
-    // ---- the sequence in, [T, B, I] ----
-    let x: Tensor;
-    if (this.embedding !== null) {
+    // ---- the sequence in: [T, B, I], or token ids [T, B] for a one-hot input ----
+    let x: Tensor | null = null, ids: ArrayLike<number> | null = null, T: number, B: number;
+    if (!("features" in c.input)) {
       const tok = input.tokens;
       if (tok === undefined || input.x !== undefined) throw new TypeError(`${where}: this model reads token ids: pass { tokens: { data, shape: [T, B] } }`);
       if (tok === null || typeof tok !== "object" || !Array.isArray(tok.shape)) throw new TypeError(`${where}: tokens must be { data, shape: [T, B] }, got ${describeKind(tok)}`);
       expectShape(where, "tokens", tok.shape, ["T", "B"]);
-      x = this.embedding.forward(tok.data, tok.shape);
+      if (this.embedding !== null) x = this.embedding.forward(tok.data, tok.shape);
+      else ids = tok.data;             // one-hot: the recurrent layer checks the ids
+      T = tok.shape[0]!;
+      B = tok.shape[1]!;
     } else {
-      if (input.x === undefined || input.tokens !== undefined) throw new TypeError(`${where}: this model reads feature vectors: pass { x: [T, B, ${(c.input as FeatureInputConfig).features}] }`);
+      if (input.x === undefined || input.tokens !== undefined) throw new TypeError(`${where}: this model reads feature vectors: pass { x: [T, B, ${c.input.features}] }`);
       expectTensor(where, "x", input.x);
       x = input.x;
+      if (x.shape.length !== 3) expectShape(where, "x", x.shape, ["T", "B", "I"]);
+      T = x.shape[0]!;
+      B = x.shape[1]!;
     }
-    if (x.shape.length !== 3) expectShape(where, "x", x.shape, ["T", "B", "I"]);
-    const T = x.shape[0]!, B = x.shape[1]!;
     // ---- conditioned initial state ----
     let condAct: Float32Array | null = null;
     const H = c.hiddenSize, L = c.numLayers, D = this.D;
@@ -264,12 +285,12 @@ export class SequenceModel {
     }
     const lens = new Int32Array(B).fill(T);
     if (input.lengths !== undefined) for (let b = 0; b < B; b++) lens[b] = input.lengths[b]!; // the recurrent layer checks them
-    const xd = this.dropIn !== null ? this.dropIn.forward(x, training) : x;
     const opts: { -readonly [K in keyof ForwardOptions]: ForwardOptions[K] } = { training };
     if (h0 !== undefined) opts.h0 = h0;
     if (c0 !== undefined) opts.c0 = c0;
     if (input.lengths !== undefined) opts.lengths = input.lengths;
-    const out = this.rnn.forward(xd, opts);
+    const out = x !== null ? this.rnn.forward(this.dropIn !== null ? this.dropIn.forward(x, training) : x, opts)
+      : this.rnn.forwardIds(ids!, [T, B], opts);
     // ---- features for the head ----
     let feats: Tensor, merged: Float32Array | null = null, finals: Float32Array | null = null, argmax: Int32Array | null = null;
     const F = this.F, mode = c.merge;
@@ -333,7 +354,8 @@ export class SequenceModel {
     const H = c.hiddenSize, L = c.numLayers, D = this.D, F = this.F, mode = c.merge;
     const dFd = this.head.backward(dOutput);
     const dFeats = this.dropOut !== null ? this.dropOut.backward(dFd) : dFd;
-    let grads;
+    const oneHot = "oneHot" in c.input;
+    let grads: Omit<ReturnType<typeof this.rnn.backward>, "dInput"> & { dInput?: Tensor };
     if (last.finals !== null) {
       let dFinals = dFeats.data;
       if (D === 2 && mode !== "concat") {
@@ -344,7 +366,8 @@ export class SequenceModel {
       for (let d = 0; d < D; d++) {
         for (let b = 0; b < B; b++) dh.set(dFinals.subarray((b * D + d) * H, (b * D + d + 1) * H), (((L - 1) * D + d) * B + b) * H);
       }
-      grads = this.rnn.backward(null, { dh: { data: dh, shape: [L * D, B, H] } });
+      const final = { dh: { data: dh, shape: [L * D, B, H] } };
+      grads = oneHot ? this.rnn.backwardIds(null, final) : this.rnn.backward(null, final);
     } else {
       let dMerged = dFeats.data;
       if (c.output.per === "sequence") {
@@ -356,7 +379,8 @@ export class SequenceModel {
         dOut = new Float32Array(T * B * D * H);
         mergeBackward(dOut, dMerged, out.output.data, T * B, H, mode);
       }
-      grads = this.rnn.backward({ data: dOut, shape: [T, B, D * H] });
+      const dOutput = { data: dOut, shape: [T, B, D * H] };
+      grads = oneHot ? this.rnn.backwardIds(dOutput) : this.rnn.backward(dOutput);
     }
     const result: { dx?: Tensor; dCondition?: Tensor } = {};
     if (this.conditioner !== null && last.condAct !== null) {
@@ -374,9 +398,11 @@ export class SequenceModel {
       }
       result.dCondition = this.conditioner.backward({ data: dz, shape: [B, a.length / B] });
     }
-    const dx = this.dropIn !== null ? this.dropIn.backward(grads.dInput) : grads.dInput;
-    if (this.embedding !== null) this.embedding.backward(dx);
-    else result.dx = dx;
+    if (grads.dInput !== undefined) {             // none for a one-hot input
+      const dx = this.dropIn !== null ? this.dropIn.backward(grads.dInput) : grads.dInput;
+      if (this.embedding !== null) this.embedding.backward(dx);
+      else result.dx = dx;
+    }
     return result;
   }
 
@@ -388,7 +414,7 @@ export class SequenceModel {
   generate(options: GenerateOptions): number[][] {
     const where = "SequenceModel.generate";
     const c = this.config;
-    if (this.embedding === null || c.output.per !== "step" || c.bidirectional || c.output.size !== (c.input as TokenInputConfig).vocabSize) {
+    if ("features" in c.input || c.output.per !== "step" || c.bidirectional || c.output.size !== c.input.vocabSize) {
       throw new TypeError(`${where}: generation needs a unidirectional model with token input and per-step output over the same vocabulary`);
     }
     checkKeys(where, options, ["start", "maxLength", "endToken", "condition", "temperature", "rng"]);
@@ -398,7 +424,7 @@ export class SequenceModel {
     if (!(temperature >= 0)) throw new RangeError(`${where}: temperature must be ≥ 0, got ${temperature}`);
     if (temperature > 0 && options.rng === undefined) throw new TypeError(`${where}: sampling (temperature > 0) needs a seeded rng`);
     if (!Array.isArray(start) || start.length < 1) throw new TypeError(`${where}: start must hold the first tokens of each sequence, got ${describeKind(start)}`);
-    const B = start.length, V = c.output.size, E = this.embedding.embeddingDim, H = c.hiddenSize, L = c.numLayers;
+    const B = start.length, V = c.output.size, H = c.hiddenSize, L = c.numLayers;
     const stream = this.rnn.stream(B);
     if (this.conditioner !== null) {
       if (options.condition === undefined) throw new TypeError(`${where}: this model is conditioned: pass condition [B, ${c.condition!.size}]`);
@@ -408,14 +434,15 @@ export class SequenceModel {
       const { h0, c0 } = splitState(a, B, L, H, c.cell === "lstm");
       stream.setState(c0 === undefined ? { h: h0 } : { h: h0, c: c0 });
     }
-    const emb = this.embedding.weight.value, x = new Float32Array(B * E), logits = new Float32Array(B * V);
+    const embedding = this.embedding, E = embedding?.embeddingDim ?? 0;
+    const x = new Float32Array(B * E), logits = new Float32Array(B * V);
     const feed = (ids: ArrayLike<number>): void => {
       for (let b = 0; b < B; b++) {
         const id = ids[b]!;
         if (!Number.isInteger(id) || id < 0 || id >= V) throw new RangeError(`${where}: token ${id} of sequence ${b} is not in [0, ${V})`);
-        x.set(emb.subarray(id * E, (id + 1) * E), b * E);
+        if (embedding !== null) x.set(embedding.weight.value.subarray(id * E, (id + 1) * E), b * E);
       }
-      const h = stream.step(x);
+      const h = embedding !== null ? stream.step(x) : stream.stepIds(ids);
       logits.set(this.head.forward({ data: h, shape: [B, H] }).data);
     };
     const startLen = Math.max(...start.map((s) => s.length));

@@ -43,7 +43,7 @@ export function collate(model: SequenceModel, examples: readonly SequenceExample
   const tokens = !("features" in c.input);
   const I = "features" in c.input ? c.input.features : 1;
   const V = "features" in c.input ? 0 : c.input.vocabSize;
-  const pad = "features" in c.input ? 0 : c.input.paddingIdx ?? 0;
+  const pad = "paddingIdx" in c.input ? c.input.paddingIdx ?? 0 : 0;
   const O = c.output.size, perStep = c.output.per === "step";
   const lengths = examples.map((ex, b) => {
     if (ex === null || typeof ex !== "object" || ex.input === null || typeof ex.input !== "object") throw new TypeError(`${where}: example ${b} must be { input, target }, got ${describeKind(ex)}`);
