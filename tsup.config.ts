@@ -1,7 +1,7 @@
 import { defineConfig } from "tsup";
 
 export default defineConfig({
-  entry: ["src/index.ts", "src/node.ts"],
+  entry: ["src/index.ts", "src/node.ts", "src/worker.ts", "src/node-worker.ts"],
   format: ["esm", "cjs"],
   dts: true,
   sourcemap: true,
@@ -10,4 +10,6 @@ export default defineConfig({
   splitting: true,
   platform: "neutral",
   target: "es2022",
+  // import.meta.url in the CommonJS build of node.ts (it locates node-worker next to itself)
+  shims: true,
 });

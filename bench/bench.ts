@@ -12,15 +12,22 @@
  *
  * Units: W1, W2, W5, W6 train tokens/s; W3 generated tokens/s; W4 train sequences/s; GEMM GFLOP/s. Each value is
  * work per step divided by the median step time. `heap` reports heap growth over 100 steady-state W1 steps.
+ *
+ * W1x2, W4x2, W5x2, W6x2 run the same workloads data-parallel on 2 threads (Trainer.stepParallel with a
+ * TrainingPool: this thread and one worker); their JSON lines say "config": "node-…-2t". `--threads N` changes 2.
+ * GEMM also times the peers' reg4x4 kernel interleaved with the library's, sample by sample, and reports the ratio:
+ * on a shared machine whose speed drifts, that ratio is steadier than either number against a recorded baseline.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import { Worker } from "node:worker_threads";
 import {
-  Adam, GRU, LSTM, Linear, ParamStore, RNN, gemm, linearForward, softmaxCrossEntropy,
+  Adam, GRU, LSTM, Linear, ParamStore, RNN, SequenceModel, Trainer, TrainingPool, gemm, linearForward, softmaxCrossEntropy,
 } from "recurrent-ts";
-import type { Tensor } from "recurrent-ts";
+import type { SequenceExample, SequenceModelConfig, Tensor } from "recurrent-ts";
+import { nodeWorker } from "../src/node.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -37,6 +44,7 @@ const S = (n: number): number => (QUICK ? Math.max(2, Math.ceil(n / 4)) : n);
 const V = 65;
 const VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 const BASE = { peer: "recurrent-ts", version: VERSION, config: `node-${process.versions.node}-1t` };
+const THREADS = Number(flag("threads") ?? 2);
 
 interface Record { workload: string; metric: string; value: number; [k: string]: unknown }
 const records: Record[] = [];
@@ -180,30 +188,129 @@ function classify(warmup: number, steps: number): void {
 }
 
 // ---- GEMM ----------------------------------------------------------------------------------------------------------
+/**
+ * The peers' best plain-JavaScript kernel (jsgemm_bench.js "reg4x4": 4×4 register tiles, C = A·B row-major, M and N
+ * multiples of 4), timed interleaved with the library's gemm as the reference for the ≥ 90 % target.
+ */
+function reg4x4(A: Float32Array, B: Float32Array, C: Float32Array, M: number, K: number, N: number): void {
+  for (let i = 0; i < M; i += 4) {
+    const a0 = i * K, a1 = a0 + K, a2 = a1 + K, a3 = a2 + K;
+    for (let j = 0; j < N; j += 4) {
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let bi = j;
+      for (let k = 0; k < K; k++, bi += N) {
+        const b0 = B[bi]!, b1 = B[bi + 1]!, b2 = B[bi + 2]!, b3 = B[bi + 3]!;
+        const x0 = A[a0 + k]!, x1 = A[a1 + k]!, x2 = A[a2 + k]!, x3 = A[a3 + k]!;
+        c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
+        c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
+        c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
+        c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
+      }
+      let o = i * N + j;
+      C[o] = c00; C[o + 1] = c01; C[o + 2] = c02; C[o + 3] = c03; o += N;
+      C[o] = c10; C[o + 1] = c11; C[o + 2] = c12; C[o + 3] = c13; o += N;
+      C[o] = c20; C[o + 1] = c21; C[o + 2] = c22; C[o + 3] = c23; o += N;
+      C[o] = c30; C[o + 1] = c31; C[o + 2] = c32; C[o + 3] = c33;
+    }
+  }
+}
+
 function gemmBench(): void {
   const rnd = mulberry32(42);
+  const SAMPLES = QUICK ? 7 : 15;
   for (const [M, K, N] of [[32, 128, 512], [256, 256, 256], [512, 512, 512]] as const) {
     const a = Float32Array.from({ length: M * K }, () => rnd() * 2 - 1);
     const b = Float32Array.from({ length: K * N }, () => rnd() * 2 - 1);
-    const c = new Float32Array(M * N);
+    const c = new Float32Array(M * N), cRef = new Float32Array(M * N);
     const mm = (): void => gemm(false, false, M, N, K, 1, a, 0, K, b, 0, N, 0, c, 0, N);
-    let reps = 1;
-    for (;;) {
+    const ref = (): void => reg4x4(a, b, cRef, M, K, N);
+    const calibrate = (fn: () => void): number => {
+      let reps = 1;
+      for (;;) {
+        const t0 = performance.now();
+        for (let r = 0; r < reps; r++) fn();
+        if (performance.now() - t0 > 50) return reps;
+        reps *= 2;
+      }
+    };
+    const reps = calibrate(mm), refReps = calibrate(ref);
+    const rate = (fn: () => void, n: number): number => {
       const t0 = performance.now();
-      for (let r = 0; r < reps; r++) mm();
-      if (performance.now() - t0 > 100) break;
-      reps *= 2;
+      for (let r = 0; r < n; r++) fn();
+      return (2 * M * N * K) / (((performance.now() - t0) / 1000 / n) * 1e9);
+    };
+    // alternate the two kernels sample by sample, so a drift in the machine's speed hits both alike
+    const rates: number[] = [], refRates: number[] = [], ratios: number[] = [];
+    for (let s = 0; s < SAMPLES; s++) {
+      const x = rate(mm, reps), y = rate(ref, refReps);
+      rates.push(x);
+      refRates.push(y);
+      ratios.push(x / y);
     }
-    const rates: number[] = [];
-    for (let s = 0; s < 7; s++) {
-      const t0 = performance.now();
-      for (let r = 0; r < reps; r++) mm();
-      rates.push((2 * M * N * K) / (((performance.now() - t0) / 1000 / reps) * 1e9));
-    }
-    const out = { ...BASE, workload: `gemm-${M}x${K}x${N}`, metric: "GFLOP/s", value: +median(rates).toPrecision(4), sample_min: +Math.min(...rates).toPrecision(4), sample_max: +Math.max(...rates).toPrecision(4), samples: 7, reps_per_sample: reps };
+    const out = {
+      ...BASE, workload: `gemm-${M}x${K}x${N}`, metric: "GFLOP/s", value: +median(rates).toPrecision(4),
+      sample_min: +Math.min(...rates).toPrecision(4), sample_max: +Math.max(...rates).toPrecision(4), samples: SAMPLES, reps_per_sample: reps,
+      reg4x4_interleaved: +median(refRates).toPrecision(4), ratio_to_reg4x4: +median(ratios).toPrecision(3),
+    };
     records.push(out);
     process.stdout.write(`${JSON.stringify(out)}\n`);
   }
+}
+
+// ---- W1, W4, W5, W6 data-parallel: Trainer.stepParallel on a TrainingPool --------------------------------------
+// The workers run the TypeScript sources like this script (through tsx); the built package starts dist/node-worker.js.
+const WORKER_SCRIPT = new URL("../src/node-worker.ts", import.meta.url).href;
+const spawnWorker = () => nodeWorker(new Worker(`import("tsx/esm/api").then(({ tsImport }) => tsImport(${JSON.stringify(WORKER_SCRIPT)}, ${JSON.stringify(WORKER_SCRIPT)}))`, { eval: true }) as never);
+
+async function timeStepsAsync(fn: (i: number) => Promise<unknown>, warmup: number, steps: number): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn(i);
+  const ts: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const t0 = process.hrtime.bigint();
+    await fn(warmup + i);
+    ts.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return ts;
+}
+
+async function parallelTrain(workload: string, metric: string, shape: string, config: SequenceModelConfig, data: SequenceExample[][], units: number, warmup: number, steps: number): Promise<void> {
+  const trainer = new Trainer({ model: new SequenceModel(config, 1), optimizer: new Adam({ lr: 1e-3 }) });
+  const pool = await TrainingPool.create(trainer, { threads: THREADS, spawn: spawnWorker });
+  try {
+    const times = await timeStepsAsync((i) => trainer.stepParallel(data[i % data.length]!, pool), warmup, steps);
+    emit({ workload, metric, cell: config.cell, shape: `${shape}, ${THREADS} threads (Trainer.stepParallel)`, config: `node-${process.versions.node}-${THREADS}t` }, times, units);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** charBatches as examples: sequence b of a [T, B] batch is ids[t·B + b] over t. */
+function charExamples(T: number, B: number, seed: number): SequenceExample[][] {
+  return charBatches(T, B, 4, seed).map(({ ids, y }) => Array.from({ length: B }, (_, b) => ({
+    input: Array.from({ length: T }, (_, t) => ids[t * B + b]!),
+    target: Array.from({ length: T }, (_, t) => y[t * B + b]!),
+  })));
+}
+
+async function charTrainParallel(workload: string, cell: Cell, H: number, T: number, B: number, warmup: number, steps: number): Promise<void> {
+  const config: SequenceModelConfig = { input: { vocabSize: V, oneHot: true }, cell: cell === "rnn" ? "rnn_tanh" : cell, hiddenSize: H, output: { size: V, per: "step" } };
+  await parallelTrain(workload, "train tokens/s", `V=${V} one-hot, H=${H}, T=${T}, B=${B}, Adam`, config, charExamples(T, B, 1000 + H + T + B), B * T, warmup, steps);
+}
+
+async function classifyParallel(warmup: number, steps: number): Promise<void> {
+  const D = 32, H = 256, T = 64, B = 64, C = 2;
+  const rnd = mulberry32(11);
+  const data = Array.from({ length: 2 }, () => {
+    const x = Float32Array.from({ length: B * T * D }, () => rnd() * 2 - 1);
+    const y = Int32Array.from({ length: B }, () => Math.floor(rnd() * C));
+    return Array.from({ length: B }, (_, b) => ({
+      input: Array.from({ length: T }, (_, t) => x.subarray((b * T + t) * D, (b * T + t + 1) * D)),
+      target: y[b]!,
+    }));
+  });
+  const config: SequenceModelConfig = { input: { features: D }, cell: "lstm", hiddenSize: H, output: { size: C, per: "sequence" } };
+  await parallelTrain("W4-classify-train", "train seqs/s", `D=${D}, H=${H}, T=${T}, B=${B}, many-to-one, dense H->2, softmax CE, Adam`, config, data, B, warmup, steps);
 }
 
 // ---- heap growth over steady-state training --------------------------------------------------------------------
@@ -231,6 +338,10 @@ if (want("W3")) generate(1, S(5));
 if (want("W4")) classify(2, S(20));
 if (want("W5")) charTrain("W5-gru-train", "gru", 128, 32, 32, 3, S(20));
 if (want("W6")) charTrain("W6-rnn-train", "rnn", 128, 32, 32, 3, S(20));
+if (want("W1x2")) await charTrainParallel("W1-charlm-train", "lstm", 128, 32, 32, 3, S(20));
+if (want("W4x2")) await classifyParallel(2, S(20));
+if (want("W5x2")) await charTrainParallel("W5-gru-train", "gru", 128, 32, 32, 3, S(20));
+if (want("W6x2")) await charTrainParallel("W6-rnn-train", "rnn", 128, 32, 32, 3, S(20));
 if (want("heap")) heapGrowth();
 
 // ---- peers: recorded values, or the peer scripts run now ---------------------------------------------------------
@@ -288,5 +399,8 @@ for (const r of records) {
     const p = peers.find((q) => q.label === l && q.workload === r.workload);
     return p ? ` ${p.value} (×${(r.value / p.value).toFixed(2)}) |` : " – |";
   });
-  console.log(`| ${r.workload} | ${r.metric} | ${r.value} |${cells.join("")}`);
+  const threads = typeof r.config === "string" && !r.config.endsWith("-1t") ? ` (${r.config.replace(/^.*-(\d+)t$/, "$1")} threads)` : "";
+  console.log(`| ${r.workload}${threads} | ${r.metric} | ${r.value} |${cells.join("")}`);
 }
+const paired = records.filter((r) => r.ratio_to_reg4x4 !== undefined);
+if (paired.length > 0) console.log(`\nGEMM ÷ reg4x4, timed interleaved (median of per-sample ratios): ${paired.map((r) => `${r.workload} ×${r.ratio_to_reg4x4}`).join(", ")}`);

@@ -68,6 +68,12 @@ export type {
   AbortSignalLike, FitAsyncOptions, StopReason, FitResult, StreamFitOptions,
 } from "./train/trainer.js";
 export { collate } from "./train/collate.js";
+export { batchLoss } from "./train/batch-loss.js";
+export type { BatchLoss, BatchLossOptions } from "./train/batch-loss.js";
+export { TrainingPool, webWorker } from "./parallel/pool.js";
+export type { TrainingPoolOptions } from "./parallel/pool.js";
+export type { TrainingWorker } from "./parallel/protocol.js";
+export { serveTrainingWorker } from "./parallel/worker.js";
 export type { SequenceExample, LossKind, Batch } from "./train/collate.js";
 export { exportOnnx, ONNX_OPSET_VERSION, ONNX_IR_VERSION } from "./onnx/export.js";
 export type { OnnxExportOptions, AnyRecurrentLayer } from "./onnx/export.js";

@@ -12,8 +12,12 @@
  */
 import type { ModelFileContent, ModelFileFormat, ModelFileInput } from "./io/model-file.js";
 import { ModelFileError, loadModel, saveModel } from "./io/model-file.js";
+import { TrainingPool } from "./parallel/pool.js";
+import type { TrainingWorker } from "./parallel/protocol.js";
+import type { Trainer } from "./train/trainer.js";
 
 export { ModelFileError, loadModel, saveModel } from "./io/model-file.js";
+export { TrainingPool } from "./parallel/pool.js";
 export type { ModelFileContent, ModelFileInput, ModelFileFormat, SaveModelOptions, JSONValue } from "./io/model-file.js";
 
 export interface SaveModelFileOptions {
@@ -56,6 +60,80 @@ export async function loadModelFile(path: string): Promise<ModelFileContent> {
     if (e instanceof ModelFileError) throw new ModelFileError(`${path}: ${e.message}`, { cause: e });
     throw e;
   }
+}
+
+export interface NodeTrainingPoolOptions {
+  /** Threads that compute gradients, this one included (threads − 1 worker threads start). Default: os.availableParallelism(). */
+  readonly threads?: number;
+  /** Node options for the worker threads (e.g. ["--max-old-space-size=4096"]). */
+  readonly execArgv?: readonly string[];
+}
+
+/**
+ * A TrainingPool of Node worker threads for `trainer`: data-parallel training on more than one core.
+ *
+ *   const pool = await createTrainingPool(trainer, { threads: 2 });
+ *   try { await trainer.fitAsync(examples, { epochs: 10, batchSize: 64, pool }); } finally { await pool.close(); }
+ */
+export async function createTrainingPool(trainer: Trainer, options: NodeTrainingPoolOptions = {}): Promise<TrainingPool> {
+  const where = "createTrainingPool";
+  if (options === null || typeof options !== "object") throw new TypeError(`${where}: options must be { threads, execArgv }, got ${options === null ? "null" : typeof options}`);
+  const wt = await nodeModule<NodeWorkerThreads>(where, WORKER_THREADS, ["Worker"]);
+  const threads = options.threads ?? (await nodeModule<NodeOs>(where, NODE_OS, ["availableParallelism"])).availableParallelism();
+  // the worker script sits next to this module, in the same build format (node-worker.js / .cjs)
+  const here = (import.meta as unknown as { url: string }).url;
+  const Url = (globalThis as unknown as { URL: new (url: string, base?: string) => WorkerScript }).URL;
+  const ext = /\.(c|m)?[jt]s$/.exec(new Url(here).pathname)?.[0] ?? ".js";
+  const script = new Url(`./node-worker${ext}`, here);
+  return TrainingPool.create(trainer, {
+    threads,
+    spawn: () => nodeWorker(new wt.Worker(script, { execArgv: [...(options.execArgv ?? [])] })),
+  });
+}
+
+/** A Node Worker (node:worker_threads) as a TrainingWorker, for TrainingPool.create with a custom worker script. */
+export function nodeWorker(worker: NodeWorker): TrainingWorker {
+  return {
+    postMessage: (m) => worker.postMessage(m),
+    onMessage: (listener) => worker.on("message", listener),
+    onError: (listener) => worker.on("error", listener),
+    terminate: () => worker.terminate(),
+  };
+}
+
+/** The parts of a node:worker_threads Worker used here. */
+export interface NodeWorker {
+  postMessage(message: unknown): void;
+  on(event: "message" | "error", listener: (value: unknown) => void): unknown;
+  terminate(): Promise<number>;
+}
+
+interface WorkerScript {
+  readonly href: string;
+  readonly pathname: string;
+}
+
+interface NodeWorkerThreads {
+  Worker: new (script: WorkerScript | string, options: { execArgv?: string[]; eval?: boolean }) => NodeWorker;
+}
+
+interface NodeOs {
+  availableParallelism(): number;
+}
+
+const WORKER_THREADS = "node:worker_threads";
+const NODE_OS = "node:os";
+
+async function nodeModule<M>(where: string, name: string, members: readonly string[]): Promise<M> {
+  let m: unknown;
+  try {
+    m = await import(name);
+  } catch (e) {
+    throw new Error(`${where}: needs Node.js (${name} could not be loaded: ${e instanceof Error ? e.message : String(e)})`, { cause: e });
+  }
+  const rec = m as Record<string, unknown> | null;
+  if (rec === null || typeof rec !== "object" || !members.every((k) => typeof rec[k] === "function")) throw new Error(`${where}: ${name} does not have ${members.join(", ")}`);
+  return m as M;
 }
 
 /** The parts of node:fs/promises used here. */

@@ -19,8 +19,9 @@ describe("the core runs in a browser", () => {
       // code only: block comments, then line comments (not "//" inside a string such as a URL, which src has none of)
       const text = readFileSync(f, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/(^|[^:"'])\/\/.*$/gm, "$1");
       for (const [re, what] of [
-        // src/node.ts is the package's Node-only entry ("recurrent-ts/node"): the one file allowed to load a built-in
-        ...(relative(src, f) === "node.ts" ? [] : [
+        // src/node.ts is the package's Node-only entry ("recurrent-ts/node") and src/node-worker.ts the script of the
+        // worker threads it starts: the two files allowed to load a built-in
+        ...(["node.ts", "node-worker.ts"].includes(relative(src, f)) ? [] : [
           [/from\s+["'](node:|fs|path|os|crypto|worker_threads|util)["'/]/, "Node import"],
           [/["'`]node:/, "Node import"], // import("node:…"), or the name kept in a string for a dynamic import
         ] as const),

@@ -98,6 +98,29 @@ export class ParamStore {
     return param;
   }
 
+  /**
+   * Moves the store onto `values` and `grads` (each of exactly `size` elements), e.g. views of a SharedArrayBuffer
+   * that worker threads read: copies the current values and gradients into them and points every parameter there.
+   * Add no parameter afterwards (adding one allocates new, unshared buffers again).
+   */
+  bind(values: Float32Array, grads: Float32Array): void {
+    for (const [what, a] of [["values", values], ["grads", grads]] as const) {
+      if (!(a instanceof Float32Array)) throw new TypeError(`ParamStore.bind: ${what} must be a Float32Array, got ${a === null ? "null" : typeof a}`);
+      if (a.length !== this.size) throw new RangeError(`ParamStore.bind: ${what} must hold the store's ${this.size} elements, got ${a.length}`);
+    }
+    if (values.buffer === grads.buffer && values.byteOffset < grads.byteOffset + grads.byteLength && grads.byteOffset < values.byteOffset + values.byteLength) {
+      throw new RangeError("ParamStore.bind: values and grads overlap");
+    }
+    values.set(this.values);
+    grads.set(this.grads);
+    this.values = values;
+    this.grads = grads;
+    for (const p of this.list) {
+      p.value = values.subarray(p.offset, p.offset + p.size);
+      p.grad = grads.subarray(p.offset, p.offset + p.size);
+    }
+  }
+
   /** Sets every gradient to zero. */
   zeroGrad(): void {
     this.grads.fill(0);

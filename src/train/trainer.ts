@@ -1,8 +1,5 @@
 import { describeKind, formatShape, unravel } from "../errors.js";
 import { checkBool, checkKeys, checkPositiveInt } from "../layers/config.js";
-import { bceWithLogits } from "../loss/binary.js";
-import { softmaxCrossEntropy } from "../loss/cross-entropy.js";
-import { huberLoss, mseLoss } from "../loss/regression.js";
 import { clipGradNorm, clipGradValue } from "../optim/clip.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import type { LRSchedule } from "../optim/schedule.js";
@@ -10,9 +7,14 @@ import type { SequenceModel } from "../sequence/sequence-model.js";
 import { Rng } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import type { LMChunk } from "../text/windows.js";
+import type { TrainingPool } from "../parallel/pool.js";
+import type { ShardResult } from "../parallel/shard.js";
+import { firstNonFinite, shardGradient } from "../parallel/shard.js";
 import { lmBatches } from "../text/windows.js";
+import type { BatchLossOptions } from "./batch-loss.js";
+import { batchLoss } from "./batch-loss.js";
 import type { Batch, LossKind, SequenceExample } from "./collate.js";
-import { IGNORE, collate } from "./collate.js";
+import { collate } from "./collate.js";
 
 export interface TrainerOptions {
   readonly model: SequenceModel;
@@ -122,7 +124,11 @@ export interface AbortSignalLike {
   readonly aborted: boolean;
 }
 
+type ParallelStepResult = { readonly report: StepReport; readonly steps: number };
+
 export interface FitAsyncOptions extends FitOptions {
+  /** Compute each step's gradient on the pool's threads (data-parallel; see TrainingPool). */
+  readonly pool?: TrainingPool;
   /** Stop before the next batch once this is aborted; the weights are those of the last finished step. */
   readonly signal?: AbortSignalLike;
   /** Stop before the next batch once this many milliseconds have passed. */
@@ -171,6 +177,8 @@ export class Trainer {
   readonly optimizer: Optimizer;
   readonly loss: LossKind;
   private readonly opts: TrainerOptions;
+  /** The loss settings alone, as plain data (what a training worker is sent). */
+  readonly lossOptions: BatchLossOptions;
 
   constructor(options: TrainerOptions) {
     const where = "Trainer";
@@ -188,6 +196,12 @@ export class Trainer {
     this.optimizer = options.optimizer;
     this.loss = loss;
     this.opts = options;
+    this.lossOptions = {
+      loss,
+      ...(options.labelSmoothing === undefined ? {} : { labelSmoothing: options.labelSmoothing }),
+      ...(options.classWeights === undefined ? {} : { classWeights: Array.from(options.classWeights) }),
+      ...(options.huberDelta === undefined ? {} : { huberDelta: options.huberDelta }),
+    };
   }
 
   /** Pads examples into one batch (for `step`, or to look at). */
@@ -197,17 +211,92 @@ export class Trainer {
 
   /** One update on one batch: forward, loss, backward, clipping, schedule, optimizer. */
   step(batch: Batch): StepReport {
-    const { model, optimizer } = this;
-    const store = model.store;
+    const { model } = this;
     const y = model.forward(batch.input, { training: true });
     const { loss, dY, count, correct } = this.lossOf(y, batch);
+    const badOutputGrad = Number.isFinite(loss) ? firstNonFinite(dY.data) : null;
+    if (Number.isFinite(loss) && badOutputGrad === null) {
+      model.store.zeroGrad();
+      model.backward(dY);
+    }
+    return this.update(loss, count, correct, badOutputGrad);
+  }
+
+  /**
+   * One update on `examples` computed by the threads of `pool` (see TrainingPool): the same update as `step` on the
+   * whole batch, up to float rounding.
+   */
+  async stepParallel(examples: readonly SequenceExample[], pool: TrainingPool): Promise<StepReport> {
+    return (await this.parallelStep(examples, pool, "Trainer.stepParallel")).report;
+  }
+
+  private async parallelStep(examples: readonly SequenceExample[], pool: TrainingPool, where: string): Promise<{ report: StepReport; steps: number }> {
+    if (pool === null || typeof pool !== "object" || typeof (pool as Partial<TrainingPool>).dispatch !== "function") throw new TypeError(`${where}: pool must be a TrainingPool, got ${describeKind(pool)}`);
+    if (pool.trainer !== this) throw new TypeError(`${where}: the pool was created for another Trainer`);
+    if (!Array.isArray(examples) || examples.length === 0) throw new TypeError(`${where}: examples must be a non-empty array of { input, target }, got ${describeKind(examples)}`);
+    // contiguous shards whose sizes differ by at most one; shard 0 is this thread's
+    const W = pool.threads, n = examples.length;
+    const batches: Array<Batch | null> = [];
+    let steps = 0;
+    try {
+      for (let w = 0, start = 0; w < W; w++) {
+        const size = Math.floor(n / W) + (w < n % W ? 1 : 0);
+        const batch = size === 0 ? null : collate(this.model, examples.slice(start, start + size), this.loss, where);
+        batches.push(batch);
+        steps += batch?.steps ?? 0;
+        start += size;
+      }
+    } catch (e) {
+      collate(this.model, examples, this.loss, where);   // the same error, naming the example's index in the whole batch
+      throw e;
+    }
+    const store = this.model.store;
+    pool.values.set(store.values);
+    const others = pool.dispatch(batches);
+    let own: ShardResult;
+    try {
+      own = shardGradient(this.model, batches[0]!, this.lossOptions);
+    } catch (e) {
+      await others.catch(() => undefined);
+      throw e;
+    }
+    const results = await others;
+    let loss = own.loss, denominator = own.denominator, count = own.count, correct = own.correct, badOutputGrad = own.badOutputGrad;
+    const grads = store.grads;
+    for (let w = 1; w < W; w++) {
+      const r = results[w];
+      if (r === null || r === undefined) continue;
+      loss += r.loss;
+      denominator += r.denominator;
+      count += r.count;
+      correct += r.correct;
+      badOutputGrad ??= r.badOutputGrad;
+      const g = pool.grads[w]!;
+      for (let i = 0; i < grads.length; i++) grads[i]! += g[i]!;
+    }
+    if (denominator > 0) {
+      const scale = 1 / denominator;
+      for (let i = 0; i < grads.length; i++) grads[i]! *= scale;
+      loss /= denominator;
+    }
+    return { report: this.update(loss, count, correct, badOutputGrad), steps };
+  }
+
+  /** The update after the gradients of a batch whose loss was `loss` are in the store: checks, clipping, schedule, optimizer. */
+  private update(loss: number, count: number, correct: number, badOutputGrad: number | null): StepReport {
+    const { model, optimizer } = this;
+    const store = model.store;
     const lr = optimizer.lr;
     if (!Number.isFinite(loss)) {
+      store.zeroGrad();
       const skipped: NonFiniteReport = { what: "loss", value: loss, message: `Trainer.step: loss is ${loss} at step ${optimizer.stepCount + 1}; weights left unchanged` };
       return { step: optimizer.stepCount, loss, count, correct, gradNorm: NaN, lr, skipped };
     }
-    store.zeroGrad();
-    model.backward(dY);
+    if (badOutputGrad !== null) {
+      store.zeroGrad();
+      const skipped: NonFiniteReport = { what: "gradient", value: badOutputGrad, message: `Trainer.step: the loss's gradient with respect to the model's output is ${badOutputGrad} at step ${optimizer.stepCount + 1} (the loss is ${loss}); weights left unchanged` };
+      return { step: optimizer.stepCount, loss, count, correct, gradNorm: NaN, lr, skipped };
+    }
     const gradNorm = clipGradNorm(store.grads, this.opts.clipNorm ?? Infinity);
     if (!Number.isFinite(gradNorm)) {
       const skipped = this.locateNonFinite(gradNorm, optimizer.stepCount + 1);
@@ -235,16 +324,17 @@ export class Trainer {
    */
   async fitAsync(examples: readonly SequenceExample[], options: FitAsyncOptions): Promise<FitResult> {
     const where = "Trainer.fitAsync";
-    const { signal, timeBudgetMs } = options;
+    const { signal, timeBudgetMs, pool } = options;
     if (timeBudgetMs !== undefined && !(timeBudgetMs >= 0)) throw new RangeError(`${where}: timeBudgetMs must be ≥ 0, got ${timeBudgetMs}`);
-    const { signal: _s, timeBudgetMs: _t, ...rest } = options;
+    const { signal: _s, timeBudgetMs: _t, pool: _p, ...rest } = options;
     const deadline = timeBudgetMs === undefined ? Infinity : now() + timeBudgetMs;
     const stop = (): StopReason | null => (signal?.aborted ? "aborted" : now() >= deadline ? "time-budget" : null);
-    const run = this.run(examples, rest, stop, where);
+    const run = this.run(examples, rest, stop, where, pool ?? null);
+    let input: ParallelStepResult | undefined;
     for (;;) {
-      const r = run.next();
+      const r = run.next(input);
       if (r.done) return r.value;
-      await yieldToEventLoop();
+      input = r.value === undefined ? (await yieldToEventLoop(), undefined) : await r.value;
     }
   }
 
@@ -347,7 +437,7 @@ export class Trainer {
   }
 
   // ---- the shared epoch loop: yields after every batch (fitAsync awaits there) ----------------------------------
-  private *run(examples: readonly SequenceExample[], options: FitOptions, stop: (() => StopReason | null) | null, where: string): Generator<void, FitResult, void> {
+  private *run(examples: readonly SequenceExample[], options: FitOptions, stop: (() => StopReason | null) | null, where: string, pool: TrainingPool | null = null): Generator<Promise<ParallelStepResult> | undefined, FitResult, ParallelStepResult | undefined> {
     if (options === null || typeof options !== "object") throw new TypeError(`${where}: options must be an object, got ${describeKind(options)}`);
     checkKeys(where, options, ["epochs", "batchSize", "shuffle", "seed", "validation", "validationSplit", "earlyStopping", "stopOnNonFinite", "onBatch", "onEpoch"]);
     if (!Array.isArray(examples) || examples.length === 0) throw new TypeError(`${where}: examples must be a non-empty array of { input, target }, got ${describeKind(examples)}`);
@@ -390,9 +480,17 @@ export class Trainer {
       for (let bi = 0; bi < batches; bi++) {
         const reason = stop?.() ?? null;
         if (reason !== null) return finish(reason);
-        const batch = this.collate(order.slice(bi * batchSize, (bi + 1) * batchSize).map((i) => train[i]!));
-        const r = this.step(batch);
-        tokens += batch.steps;
+        const chosen = order.slice(bi * batchSize, (bi + 1) * batchSize).map((i) => train[i]!);
+        let r: StepReport;
+        if (pool === null) {
+          const batch = this.collate(chosen);
+          r = this.step(batch);
+          tokens += batch.steps;
+        } else {
+          const done = (yield this.parallelStep(chosen, pool, where))!;
+          r = done.report;
+          tokens += done.steps;
+        }
         if (r.skipped !== null) {
           skipped++;
           if (stopOnNonFinite) return finish("non-finite", r.skipped);
@@ -403,7 +501,7 @@ export class Trainer {
         }
         const elapsedMs = now() - t0;
         if (options.onBatch?.({ ...r, epoch, batch: bi + 1, batches, tokensPerSecond: tokens / Math.max(elapsedMs / 1000, 1e-9), elapsedMs }) === false) return finish("callback");
-        yield;
+        yield undefined;
       }
       const report: EpochReport = { epoch, train: this.metrics(sum, count, correct), validation: validation === null ? null : this.evaluate(validation, { batchSize }), skippedSteps: skipped, elapsedMs: now() - t0 };
       reports.push(report);
@@ -424,32 +522,7 @@ export class Trainer {
   }
 
   private lossOf(y: Tensor, batch: Batch): { loss: number; dY: Tensor; count: number; correct: number } {
-    const o = this.opts;
-    if (this.loss === "cross-entropy") {
-      const classes = batch.classes!;
-      const r = softmaxCrossEntropy(y, classes, {
-        ignoreIndex: IGNORE,
-        ...(o.labelSmoothing === undefined ? {} : { labelSmoothing: o.labelSmoothing }),
-        ...(o.classWeights === undefined ? {} : { weight: o.classWeights }),
-      });
-      const V = y.shape[y.shape.length - 1]!;
-      let correct = 0;
-      for (let n = 0; n < classes.length; n++) {
-        if (classes[n] === IGNORE) continue;
-        let best = 0;
-        for (let j = 1; j < V; j++) if (y.data[n * V + j]! > y.data[n * V + best]!) best = j;
-        if (best === classes[n]) correct++;
-      }
-      return { loss: r.loss, dY: r.dLogits, count: r.count, correct };
-    }
-    const values = batch.values!;
-    const mask = batch.mask === null ? {} : { mask: batch.mask };
-    if (this.loss === "bce-with-logits") {
-      const r = bceWithLogits(y, values, mask);
-      return { loss: r.loss, dY: r.dLogits, count: r.count, correct: 0 };
-    }
-    const r = this.loss === "mse" ? mseLoss(y, values, mask) : huberLoss(y, values, { ...mask, ...(o.huberDelta === undefined ? {} : { delta: o.huberDelta }) });
-    return { loss: r.loss, dY: r.dPred, count: r.count, correct: 0 };
+    return batchLoss(y, batch, this.lossOptions);
   }
 
   private metrics(sum: number, count: number, correct: number): Metrics {

@@ -13,3 +13,11 @@ const node = require("recurrent-ts/node");
 assert.equal(typeof node.saveModelFile, "function");
 assert.equal(node.ModelFileError, require("recurrent-ts").ModelFileError);
 console.log("cjs node entry ok");
+
+// Data-parallel training on worker threads (the CommonJS build starts dist/node-worker.cjs).
+import("./parallel-check.mjs")
+  .then(({ checkParallel }) => checkParallel(require("recurrent-ts"), node, "cjs"))
+  .catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });

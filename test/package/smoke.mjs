@@ -16,3 +16,7 @@ const { ModelFileError } = await import("recurrent-ts");
 assert.equal(typeof node.saveModelFile, "function");
 assert.equal(node.ModelFileError, ModelFileError);
 console.log("esm node entry ok");
+
+// Data-parallel training on worker threads.
+const { checkParallel } = await import("./parallel-check.mjs");
+await checkParallel(await import("recurrent-ts"), node, "esm");
