@@ -2,7 +2,8 @@ export { ShapeError, StateDictError, expectShape, formatShape } from "./errors.j
 export type { Dim } from "./errors.js";
 export { tensor, zeros, fromData, toNested, shapeSize } from "./tensor/tensor.js";
 export type { Tensor, NestedArray } from "./tensor/tensor.js";
-export { gemm } from "./tensor/gemm.js";
+export { gemm, gemmPacked, packMatrix } from "./tensor/gemm.js";
+export type { PackedMatrix } from "./tensor/gemm.js";
 export { Rng, seededRng, randn, randu } from "./tensor/random.js";
 export type { RngState } from "./tensor/random.js";
 export { initUniform, initXavierUniform, initXavierNormal, initOrthogonal } from "./tensor/init.js";

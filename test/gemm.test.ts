@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gemm, seededRng } from "../src/index.js";
+import { gemm, gemmPacked, packMatrix, seededRng } from "../src/index.js";
 import type { Rng } from "../src/index.js";
 
 /**
@@ -191,4 +191,73 @@ describe("gemm: the packed paths (long rows of a transposed A, a large strided B
       expect(runCase(seededRng(41), c)).toBeNull();
     });
   }
+});
+
+describe("gemm: the float64 panel path (M ≥ 64 rows)", () => {
+  for (const transA of [false, true]) {
+    for (const transB of [false, true]) {
+      it(`transA=${transA}, transB=${transB}: M in {64, 65, 67, 80}, N in {1, 3, 4, 5, 13, 40}, K in {0, 1, 3, 17}, α, β`, () => {
+        const rng = seededRng(2000 + (transA ? 2 : 0) + (transB ? 1 : 0));
+        const failures: string[] = [];
+        for (const M of [64, 65, 67, 80]) for (const N of [1, 3, 4, 5, 13, 40]) for (const K of [0, 1, 3, 17]) {
+          for (const [alpha, beta] of [[1, 0], [0.5, 1], [-2, 0.25]] as const) {
+            const err = runCase(rng, { transA, transB, M, N, K, alpha, beta, pad: 3, off: 2 });
+            if (err !== null) failures.push(err);
+          }
+        }
+        expect(failures.slice(0, 5), `${failures.length} cases failed`).toEqual([]);
+      });
+    }
+  }
+
+  it("blocks over columns (long K) and over rows (many rows), with edge rows and columns", () => {
+    const rng = seededRng(77);
+    for (const c of [
+      { transA: false, transB: false, M: 67, N: 21, K: 13200, alpha: 1, beta: 0, pad: 2, off: 1 },
+      { transA: true, transB: true, M: 65, N: 30, K: 9000, alpha: 0.5, beta: 1, pad: 0, off: 3 },
+      { transA: false, transB: true, M: 601, N: 9, K: 300, alpha: 1, beta: 1, pad: 1, off: 0 },
+      { transA: true, transB: false, M: 599, N: 6, K: 301, alpha: -1, beta: 0, pad: 0, off: 0 },
+    ]) expect(runCase(rng, c)).toBeNull();
+  });
+
+  it("gives bit for bit the float32 kernel's results (the same float64 sums in the same order)", () => {
+    const rng = seededRng(5);
+    const M = 72, N = 37, K = 29;
+    const a = Float32Array.from({ length: M * K }, () => rng.normal()), b = Float32Array.from({ length: K * N }, () => rng.normal());
+    const big = new Float32Array(M * N), small = new Float32Array(M * N);
+    gemm(false, false, M, N, K, 1, a, 0, K, b, 0, N, 0, big, 0, N);                       // panels
+    for (let i = 0; i < M; i += 8) gemm(false, false, Math.min(8, M - i), N, K, 1, a, i * K, K, b, 0, N, 0, small, i * N, N);   // float32 tiles
+    expect(sameBits(big, small)).toBe(true);
+  });
+});
+
+describe("gemmPacked: a pre-packed op(B) times op(A), for the per-step products", () => {
+  it("equals gemm bit for bit for every M (batch 1 included), N, K, transposes, α and β ∈ {0, 1}", () => {
+    const rng = seededRng(11);
+    let cases = 0;
+    for (const transA of [false, true]) for (const transB of [false, true]) {
+      for (const M of [1, 2, 3, 4, 5, 9, 33]) for (const N of [1, 5, 8, 13, 64]) for (const K of [1, 7, 64]) for (const [alpha, beta] of [[1, 1], [-0.5, 0]] as const) {
+        const A = Float32Array.from({ length: M * K + 2 }, () => rng.normal());
+        const B = Float32Array.from({ length: K * N + 3 }, () => rng.normal());
+        const C0 = Float32Array.from({ length: M * N + 1 }, () => rng.normal());
+        const want = C0.slice(), got = C0.slice();
+        const lda = transA ? M : K, ldb = transB ? K : N;
+        gemm(transA, transB, M, N, K, alpha, A, 2, lda, B, 3, ldb, beta, want, 1, N);
+        const P = packMatrix(transB, K, N, B, 3, ldb);
+        gemmPacked(transA, M, alpha, A, 2, lda, P, beta, got, 1, N);
+        expect(sameBits(got, want), `transA=${transA} transB=${transB} M=${M} N=${N} K=${K} α=${alpha} β=${beta}`).toBe(true);
+        cases++;
+      }
+    }
+    expect(cases).toBe(2 * 2 * 7 * 5 * 3 * 2);
+  });
+
+  it("packMatrix reuses a big enough buffer and zero-pads the last panel", () => {
+    const B = Float32Array.from({ length: 6 }, (_, i) => i + 1);          // [2, 3]
+    const P = packMatrix(true, 3, 2, B, 0, 3);                            // op(B) = Bᵀ [3, 2]
+    expect(Array.from(P.data)).toEqual([1, 4, 0, 0, 2, 5, 0, 0, 3, 6, 0, 0]);
+    const again = packMatrix(false, 2, 3, B, 0, 3, P);
+    expect(again.data).toBe(P.data);
+    expect(Array.from(again.data.subarray(0, 8))).toEqual([1, 2, 3, 0, 4, 5, 6, 0]);
+  });
 });

@@ -63,6 +63,28 @@ describe("RecurrentStream", () => {
     expect(Array.from(s.step(x))).toEqual(Array.from(fresh.step(x)));
   });
 
+  it("reads the weight matrices when made; refresh() reads them again after they change (state kept)", () => {
+    for (const layer of [new LSTM({ inputSize: 3, hiddenSize: 4, numLayers: 2, seed: 5 }), new GRU({ inputSize: 3, hiddenSize: 4, seed: 6 })]) {
+      const rng = seededRng(2);
+      const x1 = randn(rng, [2, 3]), x2 = randn(rng, [2, 3]);
+      const s = layer.stream(2);
+      s.step(x1);
+      const state = s.getState();
+      for (const p of layer.parameters()) for (let i = 0; i < p.value.length; i++) p.value[i] = p.value[i]! * 0.5 + 0.01;
+      const stale = s.clone();         // a clone reads the weights now
+      const old = Array.from(s.step(x2));
+      const fresh = Array.from(stale.step(x2));
+      expect(fresh).not.toEqual(old);
+      s.setState(state);
+      s.refresh();
+      expect(Array.from(s.step(x2))).toEqual(fresh);
+      // and it is what forward gives from the same state with the new weights
+      const h0 = state.h, c0 = state.c;
+      const ref = layer.forward({ data: x2.data, shape: [1, 2, 3] }, { h0, ...(c0 ? { c0 } : {}) } as never);
+      expect(Array.from(s.getState().h.data.subarray(-8))).toEqual(Array.from(ref.output.data));
+    }
+  });
+
   it("allocates nothing per step", () => {
     // Set before anything is compiled: changing V8 flags later can throw away optimised code mid-measurement.
     setFlagsFromString("--expose-gc");

@@ -8,7 +8,8 @@ import type { ParamStore } from "../params/param-store.js";
 import type { Entries, LoadOptions, StateDict } from "../params/state-dict.js";
 import { loadEntries, readEntries } from "../params/state-dict.js";
 import { addColumnSums, broadcastRows } from "../tensor/elementwise.js";
-import { gemm } from "../tensor/gemm.js";
+import type { PackedMatrix } from "../tensor/gemm.js";
+import { gemm, gemmPacked, packMatrix } from "../tensor/gemm.js";
 import { initOrthogonal, initUniform, initXavierNormal, initXavierUniform } from "../tensor/init.js";
 import { Rng } from "../tensor/random.js";
 import type { RngState } from "../tensor/random.js";
@@ -183,6 +184,7 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
   private dhp: Float32Array = new Float32Array(0);         // [T, B, G*H] (GRU)
   private dLayer: [Float32Array, Float32Array] = [new Float32Array(0), new Float32Array(0)]; // [T, B, max(I, D*H)]
   private dXrev: Float32Array = new Float32Array(0);       // [T, B, max(I, D*H)]
+  private packedHh: PackedMatrix | null = null;            // W_hhᵀ (forward) or W_hh (backward) of the direction at work
   private readonly grad: TapeGrad = { dh: new Float32Array(0), dhPrev: new Float32Array(0), dc: new Float32Array(0), dxp: new Float32Array(0), dhp: new Float32Array(0) };
   private perm: Int32Array = new Int32Array(0);            // row r of every buffer is batch element perm[r]
   private lens: Int32Array = new Int32Array(0);            // length of row r
@@ -404,12 +406,14 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
           broadcastRows(tape.xp, 0, G, TB, bIh?.value ?? null, 0, G);
           gemm(false, true, TB, G, inSize, 1, src, 0, inSize, wIh.value, 0, inSize, 1, tape.xp, 0, G);
         }
-        const wHhV = wHh.value, bHhV = bHh?.value ?? null;
+        const bHhV = bHh?.value ?? null;
+        // W_hhᵀ in float64 panels once, for the T per-step products (see gemmPacked)
+        const wHhT = this.packedHh = packMatrix(true, H, G, wHh.value, 0, H, this.packedHh);
         for (let s = 0; s < T; s++) {
           const rows = active[s]!;
           // hp[rows, G·H] = h[s] · W_hhᵀ + b_hh
           broadcastRows(tape.hp, 0, G, rows, bHhV, 0, G);
-          gemm(false, true, rows, G, H, 1, tape.h, s * B * H, H, wHhV, 0, H, 1, tape.hp, 0, G);
+          gemmPacked(false, rows, 1, tape.h, s * B * H, H, wHhT, 1, tape.hp, 0, G);
           cell.step(tape, s, rows);
           if (rows < B) {
             // finished rows: keep their slots clean (they meet zero gradients in the weight GEMMs)
@@ -507,7 +511,7 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
         const k = l * D + d;
         const dir = this.dirs[k]!;
         const { tape, wIh, wHh, bIh, bHh } = dir;
-        const wHhV = wHh.value;
+        const wHhP = this.packedHh = packMatrix(false, G, H, wHh.value, 0, H, this.packedHh);
         let prevRows = 0;
         for (let s = T - 1; s >= 0; s--) {
           const rows = active[s]!;
@@ -524,7 +528,7 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
             if (cell.splitsRecurrent) grad.dhp.fill(0, (s * B + rows) * G, (s + 1) * B * G);
           }
           // h[s+1] = f(W_hh·h[s] + …)  ⇒  dh[s] += dhp[s] · W_hh
-          gemm(false, false, rows, H, G, 1, grad.dhp, s * B * G, G, wHhV, 0, H, 1, grad.dhPrev, 0, H);
+          gemmPacked(false, rows, 1, grad.dhp, s * B * G, G, wHhP, 1, grad.dhPrev, 0, H);
           const t = grad.dh;
           grad.dh = grad.dhPrev;
           grad.dhPrev = t;
