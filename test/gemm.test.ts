@@ -255,9 +255,9 @@ describe("gemmPacked: a pre-packed op(B) times op(A), for the per-step products"
   it("packMatrix reuses a big enough buffer and zero-pads the last panel", () => {
     const B = Float32Array.from({ length: 6 }, (_, i) => i + 1);          // [2, 3]
     const P = packMatrix(true, 3, 2, B, 0, 3);                            // op(B) = Bᵀ [3, 2]
-    expect(Array.from(P.data)).toEqual([1, 4, 0, 0, 2, 5, 0, 0, 3, 6, 0, 0]);
+    expect(Array.from(P.data)).toEqual([1, 4, 0, 0, 0, 0, 0, 0, 2, 5, 0, 0, 0, 0, 0, 0, 3, 6, 0, 0, 0, 0, 0, 0]);
     const again = packMatrix(false, 2, 3, B, 0, 3, P);
     expect(again.data).toBe(P.data);
-    expect(Array.from(again.data.subarray(0, 8))).toEqual([1, 2, 3, 0, 4, 5, 6, 0]);
+    expect(Array.from(again.data.subarray(0, 16))).toEqual([1, 2, 3, 0, 0, 0, 0, 0, 4, 5, 6, 0, 0, 0, 0, 0]);
   });
 });

@@ -32,8 +32,8 @@ export interface StreamState {
  * The same kernels as `forward`, so a stream gives bit for bit the outputs and states of running the whole sequence
  * at once. Nothing is allocated per step: every buffer is made when the stream is.
  *
- * A stream reads the weight matrices when it is made, into float64 panels that a batch-1 step multiplies about twice
- * as fast as the float32 weights (see gemmPacked). After changing the layer's weights (an optimizer step, a
+ * A stream reads the weight matrices when it is made, into float64 panels that a batch-1 step multiplies faster than
+ * the float32 weights (see gemmPacked). After changing the layer's weights (an optimizer step, a
  * loadStateDict), call `refresh()` or make a new stream; the biases are always read live.
  */
 export class RecurrentStream {

@@ -199,11 +199,12 @@ function edge(
 //
 // V8 turns every Float32Array load into a load and a float32→float64 conversion, plus index and bounds arithmetic;
 // in a 4×4 tile that overhead, not the 32 floating-point operations per k, bounds the speed. Operands copied once
-// into float64 panels (k-major, 4 rows or columns side by side, so a tile reads each operand as one stream with
-// constant offsets) are read without conversion. Measured against the same kernel on float32 operands (CPU time,
-// interleaved): 1.2–1.27× for the tile kernel alone, 1.04–1.2× including the copies made per call; 2× for a batch-1
-// product against a pre-packed matrix (gemmPacked). The copies are exact and each element of C is the same float64
-// sum in the same k order, so results are bit for bit those of the float32 kernels.
+// into float64 panels (k-major, 4 rows of op(A) or 8 columns of op(B) side by side, so a tile reads each operand as
+// one stream with constant offsets) are read without conversion. Measured by timing interleaved with the float32
+// kernels on this project's 2-vCPU machine: 1.05–1.2× for gemm from 64 rows, copies included; in the benchmark
+// workloads, where gemmPacked multiplies by W_hh packed once per pass, 1.2–1.3× on W4 and 1.2–1.6× on batch-1
+// generation (W3). The copies are exact and each element of C is the same float64 sum in the same k order, so
+// results are bit for bit those of the float32 kernels.
 
 /** gemm packs both operands itself from this many rows of C (at 32 rows the copies of op(B) still cost more than they save). */
 const PACK_MIN_ROWS = 64;
@@ -211,11 +212,11 @@ const PACK_MIN_ROWS = 64;
 const B_BLOCK = 131072;
 const A_BLOCK = 131072;
 
-/** op(B) [K, N] as float64 4-column k-major panels, zero-padded to whole panels: what gemmPacked multiplies by. */
+/** op(B) [K, N] as float64 8-column k-major panels, zero-padded to whole panels: what gemmPacked multiplies by. */
 export interface PackedMatrix {
   readonly K: number;
   readonly N: number;
-  /** data[(j/4·K + k)·4 + j%4] = op(B)[k, j] (0 for j ≥ N). */
+  /** data[(j/8·K + k)·8 + j%8] = op(B)[k, j] (0 for j ≥ N). */
   readonly data: Float64Array;
 }
 
@@ -224,8 +225,8 @@ export interface PackedMatrix {
  * when it is big enough (reuse it across calls to allocate nothing).
  */
 export function packMatrix(transB: boolean, K: number, N: number, B: Float32Array, bOff: number, ldb: number, into: PackedMatrix | null = null): PackedMatrix {
-  const N4 = (N + 3) & ~3;
-  const data = into !== null && into.data.length >= N4 * K ? into.data : new Float64Array(N4 * K);
+  const N8 = (N + 7) & ~7;
+  const data = into !== null && into.data.length >= N8 * K ? into.data : new Float64Array(N8 * K);
   packCols64(data, 0, K, N, B, bOff, transB ? 1 : ldb, transB ? ldb : 1);
   return { K, N, data };
 }
@@ -260,7 +261,7 @@ function blockedProduct(
   B: Float32Array, bOff: number, bk: number, bj: number,
   acc: boolean, C: Float32Array, cOff: number, ldc: number,
 ): void {
-  const NC = Math.max(4, Math.min((N + 3) & ~3, Math.floor(B_BLOCK / K) & ~3));
+  const NC = Math.max(8, Math.min((N + 7) & ~7, Math.floor(B_BLOCK / K) & ~7));
   if (panelB64.length < NC * K) panelB64 = new Float64Array(NC * K);
   for (let j0 = 0; j0 < N; j0 += NC) {
     const nb = Math.min(NC, N - j0);
@@ -269,23 +270,23 @@ function blockedProduct(
   }
 }
 
-/** panel[(j/4·K + k)·4 + j%4] = op(B)[k, j] for j < N (op(B)[k, j] = B[off + k·bk + j·bj]), zeros up to whole panels. */
+/** panel[(j/8·K + k)·8 + j%8] = op(B)[k, j] for j < N (op(B)[k, j] = B[off + k·bk + j·bj]), zeros up to whole panels. */
 function packCols64(P: Float64Array, p0: number, K: number, N: number, B: Float32Array, off: number, bk: number, bj: number): void {
-  const N4 = (N + 3) & ~3;
+  const N8 = (N + 7) & ~7;
   if (bj === 1) {
     for (let k = 0; k < K; k++) {
       const src = off + k * bk;
-      for (let j = 0; j < N; j++) P[p0 + ((j >> 2) * K + k) * 4 + (j & 3)] = B[src + j]!;
+      for (let j = 0; j < N; j++) P[p0 + ((j >> 3) * K + k) * 8 + (j & 7)] = B[src + j]!;
     }
   } else {
     for (let j = 0; j < N; j++) {
-      const src = off + j * bj, base = p0 + (j >> 2) * K * 4 + (j & 3);
-      for (let k = 0; k < K; k++) P[base + 4 * k] = B[src + k * bk]!;
+      const src = off + j * bj, base = p0 + (j >> 3) * K * 8 + (j & 7);
+      for (let k = 0; k < K; k++) P[base + 8 * k] = B[src + k * bk]!;
     }
   }
-  for (let j = N; j < N4; j++) {
-    const base = p0 + (j >> 2) * K * 4 + (j & 3);
-    for (let k = 0; k < K; k++) P[base + 4 * k] = 0;
+  for (let j = N; j < N8; j++) {
+    const base = p0 + (j >> 3) * K * 8 + (j & 7);
+    for (let k = 0; k < K; k++) P[base + 8 * k] = 0;
   }
 }
 
@@ -301,8 +302,10 @@ function packedRows(
 ): void {
   const M4 = M & ~3;
   const MC = Math.max(4, Math.min(M4, Math.floor(A_BLOCK / K) & ~3));
-  if (panelA64.length < Math.max(MC, 1) * K) panelA64 = new Float64Array(Math.max(MC, 1) * K);
-  const Ap = panelA64;
+  if (panelA64.length < MC * K) panelA64 = new Float64Array(MC * K);
+  const W = (N + 7) & ~7;
+  if (sums.length < 4 * W) sums = new Float64Array(4 * W);
+  const Ap = panelA64, S = sums;
   for (let i0 = 0; i0 < M4; i0 += MC) {
     const mb = Math.min(MC, M4 - i0);
     // Ap[(i/4·K + k)·4 + i%4] = op(A)[i0 + i, k]
@@ -317,94 +320,68 @@ function packedRows(
         for (let i = 0; i < mb; i++) Ap[((i >> 2) * K + k) * 4 + (i & 3)] = A[src + i * ai]!;
       }
     }
-    tiles64(mb, N, K, alpha, Ap, Bp, b0, nValid, acc, C, cOff + i0 * ldc, ldc);
-  }
-  for (let i = M4; i < M; i++) {
-    for (let k = 0; k < K; k++) Ap[k] = A[aOff + i * ai + k * ak]!;
-    row64(K, alpha, Ap, Bp, b0, nValid, acc, C, cOff + i * ldc);
-  }
-}
-
-/** 4×4 tiles of C over packed panels: rows [0, M4) of the A panels, every column panel of B (stores only j < nValid). */
-function tiles64(
-  M4: number, N: number, K: number, alpha: number,
-  Ap: Float64Array, Bp: Float64Array, b0: number, nValid: number,
-  acc: boolean, C: Float32Array, cOff: number, ldc: number,
-): void {
-  for (let i = 0; i < M4; i += 4) {
-    const aBase = (i >> 2) * K * 4;
-    for (let j = 0; j < N; j += 4) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
-      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-      let pa = aBase, pb = b0 + (j >> 2) * K * 4;
-      for (let k = 0; k < K; k++, pa += 4, pb += 4) {
-        const x0 = Ap[pa]!, x1 = Ap[pa + 1]!, x2 = Ap[pa + 2]!, x3 = Ap[pa + 3]!;
-        const y0 = Bp[pb]!, y1 = Bp[pb + 1]!, y2 = Bp[pb + 2]!, y3 = Bp[pb + 3]!;
-        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-        c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-        c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
-      }
-      const o = cOff + i * ldc + j;
-      if (j + 4 <= nValid) {
-        store4(C, o, alpha, acc, c00, c01, c02, c03);
-        store4(C, o + ldc, alpha, acc, c10, c11, c12, c13);
-        store4(C, o + 2 * ldc, alpha, acc, c20, c21, c22, c23);
-        store4(C, o + 3 * ldc, alpha, acc, c30, c31, c32, c33);
-      } else {
-        const n = nValid - j;
-        storeSome(C, o, n, alpha, acc, c00, c01, c02);
-        storeSome(C, o + ldc, n, alpha, acc, c10, c11, c12);
-        storeSome(C, o + 2 * ldc, n, alpha, acc, c20, c21, c22);
-        storeSome(C, o + 3 * ldc, n, alpha, acc, c30, c31, c32);
-      }
+    for (let i = 0; i < mb; i += 4) {
+      tileRow64(K, N, Ap, (i >> 2) * K * 4, Bp, b0, S, W);
+      finish(S, W, 4, nValid, alpha, acc, C, cOff + (i0 + i) * ldc, ldc);
     }
   }
+  for (let i = M4; i < M; i++) oneRow(K, N, A, aOff + i * ai, ak, Bp, b0, nValid, alpha, acc, C, cOff + i * ldc);
 }
 
-/** One row of C: x (Ap[0..K), float64) times every column panel, two panels (1×8) at a time. */
-function row64(
-  K: number, alpha: number, x: Float64Array, Bp: Float64Array, b0: number, nValid: number,
-  acc: boolean, C: Float32Array, o: number,
-): void {
-  const K4 = 4 * K;
-  let j = 0;
-  for (; j + 8 <= nValid; j += 8) {
+/** One row of C from row i of op(A) (A[a0 + k·ak]); a function of its own so the k loop is compiled with few live values. */
+function oneRow(K: number, N: number, A: Float32Array, a0: number, ak: number, Bp: Float64Array, b0: number, nValid: number, alpha: number, acc: boolean, C: Float32Array, o: number): void {
+  const x = panelA64, S = sums;
+  for (let k = 0; k < K; k++) x[k] = A[a0 + k * ak]!;
+  row64(K, N, x, Bp, b0, S);
+  finish(S, (N + 7) & ~7, 1, nValid, alpha, acc, C, o, 0);
+}
+
+// The kernels below write raw float64 sums into S and return; α, β and the edge columns are applied by finish(), so
+// the k loops compile with as few live values as possible.
+let sums = new Float64Array(0);
+
+/** One row of 4×4 tiles: rows of the A panel at Ap[a0…] times every column of the B panels; S[r·W + j] = the sums. */
+function tileRow64(K: number, N: number, Ap: Float64Array, a0: number, Bp: Float64Array, b0: number, S: Float64Array, W: number): void {
+  for (let j = 0; j < N; j += 4) {
+    let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+    let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+    let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+    let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+    let pa = a0, pb = b0 + (j >> 3) * K * 8 + (j & 4);
+    for (let k = 0; k < K; k++, pa += 4, pb += 8) {
+      const x0 = Ap[pa]!, x1 = Ap[pa + 1]!, x2 = Ap[pa + 2]!, x3 = Ap[pa + 3]!;
+      const y0 = Bp[pb]!, y1 = Bp[pb + 1]!, y2 = Bp[pb + 2]!, y3 = Bp[pb + 3]!;
+      c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
+      c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
+      c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
+      c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+    }
+    S[j] = c00; S[j + 1] = c01; S[j + 2] = c02; S[j + 3] = c03;
+    S[W + j] = c10; S[W + j + 1] = c11; S[W + j + 2] = c12; S[W + j + 3] = c13;
+    S[2 * W + j] = c20; S[2 * W + j + 1] = c21; S[2 * W + j + 2] = c22; S[2 * W + j + 3] = c23;
+    S[3 * W + j] = c30; S[3 * W + j + 1] = c31; S[3 * W + j + 2] = c32; S[3 * W + j + 3] = c33;
+  }
+}
+
+/** One row: x[0..K) (float64) times every 8-column panel, 1×8 tiles reading one stream with constant offsets. */
+function row64(K: number, N: number, x: Float64Array, Bp: Float64Array, b0: number, S: Float64Array): void {
+  for (let j = 0; j < N; j += 8) {
     let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
-    let p = b0 + (j >> 2) * K4;
-    for (let k = 0; k < K; k++, p += 4) {
+    let p = b0 + (j >> 3) * K * 8;
+    for (let k = 0; k < K; k++, p += 8) {
       const v = x[k]!;
       c0 += v * Bp[p]!; c1 += v * Bp[p + 1]!; c2 += v * Bp[p + 2]!; c3 += v * Bp[p + 3]!;
-      c4 += v * Bp[p + K4]!; c5 += v * Bp[p + K4 + 1]!; c6 += v * Bp[p + K4 + 2]!; c7 += v * Bp[p + K4 + 3]!;
+      c4 += v * Bp[p + 4]!; c5 += v * Bp[p + 5]!; c6 += v * Bp[p + 6]!; c7 += v * Bp[p + 7]!;
     }
-    store4(C, o + j, alpha, acc, c0, c1, c2, c3);
-    store4(C, o + j + 4, alpha, acc, c4, c5, c6, c7);
-  }
-  for (; j < nValid; j += 4) {
-    let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
-    let p = b0 + (j >> 2) * K4;
-    for (let k = 0; k < K; k++, p += 4) {
-      const v = x[k]!;
-      c0 += v * Bp[p]!; c1 += v * Bp[p + 1]!; c2 += v * Bp[p + 2]!; c3 += v * Bp[p + 3]!;
-    }
-    if (j + 4 <= nValid) store4(C, o + j, alpha, acc, c0, c1, c2, c3);
-    else storeSome(C, o + j, nValid - j, alpha, acc, c0, c1, c2);
+    S[j] = c0; S[j + 1] = c1; S[j + 2] = c2; S[j + 3] = c3; S[j + 4] = c4; S[j + 5] = c5; S[j + 6] = c6; S[j + 7] = c7;
   }
 }
 
-function store4(C: Float32Array, o: number, alpha: number, acc: boolean, c0: number, c1: number, c2: number, c3: number): void {
-  if (acc) {
-    C[o] = C[o]! + alpha * c0; C[o + 1] = C[o + 1]! + alpha * c1; C[o + 2] = C[o + 2]! + alpha * c2; C[o + 3] = C[o + 3]! + alpha * c3;
-  } else {
-    C[o] = alpha * c0; C[o + 1] = alpha * c1; C[o + 2] = alpha * c2; C[o + 3] = alpha * c3;
+/** C rows (+)= α·S: `rows` rows of the first n columns, row r of the sums at S[r·W …]. */
+function finish(S: Float64Array, W: number, rows: number, n: number, alpha: number, acc: boolean, C: Float32Array, o: number, ldc: number): void {
+  for (let r = 0; r < rows; r++, o += ldc) {
+    const s0 = r * W;
+    if (acc) for (let j = 0; j < n; j++) C[o + j] = C[o + j]! + alpha * S[s0 + j]!;
+    else for (let j = 0; j < n; j++) C[o + j] = alpha * S[s0 + j]!;
   }
-}
-
-/** The first n (1–3) of a tile row's values. */
-function storeSome(C: Float32Array, o: number, n: number, alpha: number, acc: boolean, c0: number, c1: number, c2: number): void {
-  C[o] = acc ? C[o]! + alpha * c0 : alpha * c0;
-  if (n > 1) C[o + 1] = acc ? C[o + 1]! + alpha * c1 : alpha * c1;
-  if (n > 2) C[o + 2] = acc ? C[o + 2]! + alpha * c2 : alpha * c2;
 }
