@@ -214,21 +214,24 @@ const A_BLOCK = 131072;
 
 /** op(B) [K, N] as float64 8-column k-major panels, zero-padded to whole panels: what gemmPacked multiplies by. */
 export interface PackedMatrix {
-  readonly K: number;
-  readonly N: number;
+  K: number;
+  N: number;
   /** data[(j/8·K + k)·8 + j%8] = op(B)[k, j] (0 for j ≥ N). */
-  readonly data: Float64Array;
+  data: Float64Array;
 }
 
 /**
  * Packs op(B) ([K, N]: B is [K, N] with leading dimension ldb, or [N, K] when transB) for gemmPacked, into `into`
- * when it is big enough (reuse it across calls to allocate nothing).
+ * if given (its buffer is reused when big enough: pass the previous result to allocate nothing).
  */
 export function packMatrix(transB: boolean, K: number, N: number, B: Float32Array, bOff: number, ldb: number, into: PackedMatrix | null = null): PackedMatrix {
   const N8 = (N + 7) & ~7;
-  const data = into !== null && into.data.length >= N8 * K ? into.data : new Float64Array(N8 * K);
-  packCols64(data, 0, K, N, B, bOff, transB ? 1 : ldb, transB ? ldb : 1);
-  return { K, N, data };
+  const P = into ?? { K, N, data: new Float64Array(N8 * K) };
+  if (P.data.length < N8 * K) P.data = new Float64Array(N8 * K);
+  P.K = K;
+  P.N = N;
+  packCols64(P.data, 0, K, N, B, bOff, transB ? 1 : ldb, transB ? ldb : 1);
+  return P;
 }
 
 /**

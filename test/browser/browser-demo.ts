@@ -2,7 +2,9 @@
  * End-to-end test of the browser demo (examples/browser/) in real headless Chromium, driven by playwright-core:
  * it serves the project on 127.0.0.1, opens the page, presses Start, and checks that the loss falls, that text
  * appears, that the page keeps drawing frames while the worker trains, that the temperature slider reaches the
- * samples, and that Stop stops. It saves a screenshot to test/browser/out/browser-demo.png.
+ * samples, and that Stop stops. It saves a screenshot to test/browser/out/browser-demo.png. Then it opens
+ * test/browser/parallel/, which trains data-parallel with a TrainingPool of Web Workers (recurrent-ts/worker) and
+ * compares that with single-thread training.
  *
  *   npm run test:browser          # builds dist/ first; needs /usr/bin/chromium (apt-get install chromium)
  *
@@ -67,7 +69,7 @@ if (!existsSync(join(root, "dist", "index.js"))) {
   process.exit(1);
 }
 
-const server = await startStaticServer(root, { allow: ["/examples/", "/dist/"], lifetimeMs: WATCHDOG_MS });
+const server = await startStaticServer(root, { allow: ["/examples/", "/dist/", "/test/browser/parallel/"], lifetimeMs: WATCHDOG_MS });
 const profile = await mkdtemp(join(tmpdir(), "recurrent-ts-chromium-"));
 let context: BrowserContext | undefined;
 const pageErrors: string[] = [];
@@ -144,6 +146,23 @@ try {
     const b = await readStats(page);
     if (b.step !== a.step) throw new Error(`the step went on from ${a.step} to ${b.step} after Stop`);
     return (await page.textContent("#status")) ?? "";
+  });
+
+  await check("a TrainingPool of 3 Web Workers (recurrent-ts/worker) trains like one thread, in a cross-origin isolated page", async () => {
+    const p = await context!.newPage();
+    try {
+      p.on("pageerror", (err) => pageErrors.push(err.message));
+      await p.goto(`${server.url}/test/browser/parallel/`);
+      await p.waitForFunction(() => document.getElementById("result")!.textContent !== "running", undefined, { timeout: 30_000 });
+      const r = JSON.parse((await p.textContent("#result")) ?? "{}") as { ok: boolean; error?: string; crossOriginIsolated: boolean; threads: number; losses: number[][]; maxWeightDiff: number };
+      if (!r.ok) throw new Error(r.error);
+      if (!r.crossOriginIsolated) throw new Error("the page is not cross-origin isolated");
+      const lossDiff = Math.max(...r.losses.map(([a, b]) => Math.abs(a! - b!)));
+      if (!(lossDiff < 1e-5 && r.maxWeightDiff < 1e-5)) throw new Error(`parallel differs from single-thread: losses ${JSON.stringify(r.losses)}, largest weight difference ${r.maxWeightDiff}`);
+      return `${r.threads} threads, 3 steps: losses ${r.losses.map(([a]) => a!.toFixed(4)).join(" → ")}, largest weight difference ${r.maxWeightDiff.toExponential(1)}`;
+    } finally {
+      await p.close();
+    }
   });
 
   await check("the page logged no errors", async () => {

@@ -1,7 +1,8 @@
 /**
  * A small static file server for the browser demo: the project root, read-only, on 127.0.0.1 at a port the system
  * picks. It serves only the folders it is told to (examples/ and dist/ for the demo), answers GET and HEAD, and
- * closes itself after `lifetimeMs` however its caller ends.
+ * closes itself after `lifetimeMs` however its caller ends. Pages are cross-origin isolated (COOP/COEP headers), so
+ * they have SharedArrayBuffer, which a TrainingPool of Web Workers needs.
  *
  *   const server = await startStaticServer(root, { allow: ["/examples/", "/dist/"], lifetimeMs: 120_000 });
  *   await page.goto(`${server.url}/examples/browser/`);
@@ -75,6 +76,8 @@ export async function startStaticServer(root: string, options: StaticServerOptio
         "content-type": TYPES[extname(file)] ?? "application/octet-stream",
         "content-length": st.size,
         "cache-control": "no-store",
+        "cross-origin-opener-policy": "same-origin",
+        "cross-origin-embedder-policy": "require-corp",
       });
       if (req.method === "HEAD") return res.end();
       createReadStream(file).on("error", () => res.destroy()).pipe(res);
