@@ -7,7 +7,7 @@
  *   npm run bench:profile -- W6 W3        # other workloads
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -21,9 +21,10 @@ for (const w of workloads) {
   const dir = mkdtempSync(join(tmpdir(), "recurrent-ts-prof-"));
   try {
     execFileSync(process.execPath, ["--import", "tsx", "--cpu-prof", "--cpu-prof-dir", dir, bench, "--only", w, "--quick", "--peers", "/dev/null"], { stdio: "ignore" });
-    // the main thread's profile is the largest (tsx's loader thread writes one too)
-    const file = readdirSync(dir).map((f) => join(dir, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
-    const p = JSON.parse(readFileSync(file, "utf8")) as Profile;
+    // tsx's loader thread writes a profile too: take the one that ran the benchmark's steps
+    const profiles = readdirSync(dir).map((f) => JSON.parse(readFileSync(join(dir, f), "utf8")) as Profile);
+    const p = profiles.find((q) => q.nodes.some((n) => n.callFrame.functionName === "timeSteps" || n.callFrame.functionName === "timeStepsAsync"));
+    if (p === undefined) throw new Error(`${w}: no profile holds the benchmark's timed steps`);
     const byId = new Map(p.nodes.map((n) => [n.id, n]));
     const parent = new Map<number, number>();
     for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

@@ -157,7 +157,9 @@ describe("data-parallel training is deterministic and safe", () => {
     await expect(TrainingPool.create({} as never, { spawn: spawnTs })).rejects.toThrow(/trainer must be a Trainer/);
     const closed = await TrainingPool.create(t, { threads: 2, spawn: spawnTs });
     await closed.close();
-    await expect(t.stepParallel(data, closed)).rejects.toThrow(/the pool is closed/);
+    const grads = Float32Array.from(t.model.store.grads);
+    await expect(t.stepParallel(data, closed)).rejects.toThrow(/Trainer.stepParallel: the pool is closed/);
+    expect(t.model.store.grads).toEqual(grads);
   });
 
   it("a worker that cannot start is reported", async () => {

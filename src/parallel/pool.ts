@@ -101,6 +101,12 @@ export class TrainingPool {
     return pool;
   }
 
+  /** Throws if the pool can take no more steps (closed, or a worker failed). */
+  assertUsable(where: string): void {
+    if (this.closed) throw new Error(`${where}: the pool is closed`);
+    if (this.failure !== null) throw new Error(`${where}: the pool cannot be used: ${this.failure.message}`, { cause: this.failure });
+  }
+
   /**
    * Sends batch w to worker w (w ≥ 1; null: nothing to do) and resolves with their results in that order. The
    * caller has written the current weights to `values` and computes shard 0 itself meanwhile.

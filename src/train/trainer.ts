@@ -233,6 +233,7 @@ export class Trainer {
   private async parallelStep(examples: readonly SequenceExample[], pool: TrainingPool, where: string): Promise<{ report: StepReport; steps: number }> {
     if (pool === null || typeof pool !== "object" || typeof (pool as Partial<TrainingPool>).dispatch !== "function") throw new TypeError(`${where}: pool must be a TrainingPool, got ${describeKind(pool)}`);
     if (pool.trainer !== this) throw new TypeError(`${where}: the pool was created for another Trainer`);
+    pool.assertUsable(where);                       // before anything changes: a closed pool leaves the gradients alone
     if (!Array.isArray(examples) || examples.length === 0) throw new TypeError(`${where}: examples must be a non-empty array of { input, target }, got ${describeKind(examples)}`);
     // contiguous shards whose sizes differ by at most one; shard 0 is this thread's
     const W = pool.threads, n = examples.length;
