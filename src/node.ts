@@ -98,6 +98,8 @@ export function nodeWorker(worker: NodeWorker): TrainingWorker {
     onMessage: (listener) => worker.on("message", listener),
     onError: (listener) => worker.on("error", listener),
     terminate: () => worker.terminate(),
+    ref: () => worker.ref(),
+    unref: () => worker.unref(),
   };
 }
 
@@ -106,6 +108,8 @@ export interface NodeWorker {
   postMessage(message: unknown): void;
   on(event: "message" | "error", listener: (value: unknown) => void): unknown;
   terminate(): Promise<number>;
+  ref(): void;
+  unref(): void;
 }
 
 interface WorkerScript {

@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { afterAll, describe, expect, it } from "vitest";
 import { Adam, ParamStore, SGD, SequenceModel, Trainer, TrainingPool, seededRng } from "../src/index.js";
@@ -160,6 +162,22 @@ describe("data-parallel training is deterministic and safe", () => {
     const grads = Float32Array.from(t.model.store.grads);
     await expect(t.stepParallel(data, closed)).rejects.toThrow(/Trainer.stepParallel: the pool is closed/);
     expect(t.model.store.grads).toEqual(grads);
+  });
+
+  it("one step at a time: a second step before the first is awaited is refused", async () => {
+    const t = new Trainer({ model: new SequenceModel(CASES[2]!.config, 3), optimizer: new Adam(), loss: "mse" });
+    const p = await pool(t, 2);
+    const data = featureExamples(seededRng(8), 6, 3, 2);
+    const first = t.stepParallel(data, p);
+    await expect(t.stepParallel(data, p)).rejects.toThrow(/in the middle of a step/);
+    expect((await first).step).toBe(1);
+    expect((await t.stepParallel(data, p)).step).toBe(2);
+  });
+
+  it("a program that never closes its pool still exits when it is done", () => {
+    const script = fileURLToPath(new URL("./parallel/forgotten-close.ts", import.meta.url));
+    const out = execFileSync(process.execPath, ["--import", "tsx", script], { encoding: "utf8", timeout: 30_000 });
+    expect(out).toMatch(/step 1 done/);
   });
 
   it("a worker that cannot start is reported", async () => {

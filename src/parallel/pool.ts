@@ -34,6 +34,7 @@ export class TrainingPool {
   private nextId = 1;
   private failure: Error | null = null;
   private closed = false;
+  private busy = false;
 
   private constructor(trainer: Trainer, threads: number, workers: TrainingWorker[], values: Float32Array, grads: Float32Array[]) {
     this.trainer = trainer;
@@ -73,11 +74,13 @@ export class TrainingPool {
         };
         await new Promise<void>((resolve, reject) => {
           let ready = false;
+          worker.ref?.();
           worker.onMessage((raw) => {
             const m = raw as FromWorker;
             if (!ready) {
               if (m.type === "ready") {
                 ready = true;
+                worker.unref?.();
                 resolve();
               } else if (m.type === "error") {
                 reject(new Error(`${where}: worker ${i + 1} could not start: ${m.message}`));
@@ -105,6 +108,7 @@ export class TrainingPool {
   assertUsable(where: string): void {
     if (this.closed) throw new Error(`${where}: the pool is closed`);
     if (this.failure !== null) throw new Error(`${where}: the pool cannot be used: ${this.failure.message}`, { cause: this.failure });
+    if (this.busy) throw new Error(`${where}: the pool is in the middle of a step; await each step before the next`);
   }
 
   /**
@@ -114,15 +118,20 @@ export class TrainingPool {
   dispatch(batches: ReadonlyArray<Batch | null>): Promise<Array<ShardResult | null>> {
     if (this.closed) return Promise.reject(new Error("TrainingPool: the pool is closed"));
     if (this.failure !== null) return Promise.reject(this.failure);
+    if (this.busy) return Promise.reject(new Error("TrainingPool: the pool is in the middle of a step; await each step before the next"));
+    this.busy = true;
     return Promise.all(batches.map((batch, w) => {
       if (w === 0 || batch === null) return Promise.resolve(null);
-      const id = this.nextId++;
+      const id = this.nextId++, worker = this.workers[w - 1]!;
       return new Promise<ShardResult>((resolve, reject) => {
         this.pending.set(id, { resolve, reject });
         const msg: ToWorker = { type: "step", id, batch };
-        this.workers[w - 1]!.postMessage(msg);
-      });
-    }));
+        worker.ref?.();                       // keeps the process alive until the shard's result is in
+        worker.postMessage(msg);
+      }).finally(() => worker.unref?.());
+    })).finally(() => {
+      this.busy = false;
+    });
   }
 
   /** Stops the workers; pending steps fail. */

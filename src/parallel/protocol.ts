@@ -15,6 +15,12 @@ export interface TrainingWorker {
   /** Calls `listener` when the worker fails (it cannot load, or throws outside a step). Optional for a worker's scope. */
   onError?(listener: (error: unknown) => void): void;
   terminate?(): unknown;
+  /**
+   * Node only: whether the worker keeps the process alive. The pool keeps its workers referenced only while a step
+   * is under way, so a program that forgets `pool.close()` still exits when it is done.
+   */
+  ref?(): void;
+  unref?(): void;
 }
 
 export type ToWorker =
