@@ -80,6 +80,18 @@ export abstract class AdamBase extends OptimizerBase<AdamSettings> {
     const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
     const decay = 1 - lr * weightDecay;
     const coupled = !this.decoupled && weightDecay !== 0;
+    if (!this.decoupled && !coupled && !amsgrad) {
+      // plain Adam, the common case: the same arithmetic as below without the per-element branches
+      for (let i = 0; i < n; i++) {
+        const g = grads[i]!;
+        const m = beta1 * mBuf[i]! + (1 - beta1) * g;
+        const v = beta2 * vBuf[i]! + (1 - beta2) * g * g;
+        mBuf[i] = m;
+        vBuf[i] = v;
+        values[i] = values[i]! - stepSize * (m / (Math.sqrt(v) / bc2Sqrt + eps));
+      }
+      return;
+    }
     for (let i = 0; i < n; i++) {
       let p = values[i]!;
       let g = grads[i]!;
