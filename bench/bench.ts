@@ -180,7 +180,7 @@ function classify(warmup: number, steps: number): void {
     store.zeroGrad();
     const { h } = lstm.forward(x);
     const { dLogits } = softmaxCrossEntropy(fc.forward(h), y);   // h is [1, B, H]: the last step of the one layer
-    lstm.backward(null, { dh: fc.backward(dLogits) });
+    lstm.backward(null, { dh: fc.backward(dLogits) }, { inputGrad: false });   // x needs no gradient (as in the peers)
     adam.step(store.values, store.grads);
   };
   emit({ workload: "W4-classify-train", metric: "train seqs/s", cell: "lstm", shape: `D=${D}, H=${H}, T=${T}, B=${B}, many-to-one, dense H->2, softmax CE, Adam` },

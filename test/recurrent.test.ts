@@ -237,6 +237,34 @@ describe("layer behaviour", () => {
     expect(() => new GRU({ inputSize: 3, hiddenSize: 4, name: "encoder" }, store)).toThrow(/already has a parameter 'encoder.weight_ih_l0'/);
   });
 
+  it("backward with inputGrad: false gives the same parameter and state gradients, without dL/dinput", () => {
+    for (const kind of KINDS) {
+      for (const bidirectional of [false, true]) {
+        const layer = make(kind, { I: 3, H: 4, L: 2, bidirectional, seed: 4 });
+        const rng = seededRng(5);
+        const x = randn(rng, [5, 2, 3]);
+        const lengths = [5, 3];
+        const out = layer.forward(x, { lengths });
+        const dY = randn(rng, out.output.shape);
+        const store = layer.store;
+        store.zeroGrad();
+        const full = layer.backward(dY);
+        const gFull = Float32Array.from(store.grads);
+        layer.forward(x, { lengths });
+        store.zeroGrad();
+        const lean = layer.backward(dY, {}, { inputGrad: false });
+        expect(store.grads, `${kind} bidirectional=${bidirectional}`).toEqual(gFull);
+        expect(lean.dh0.data).toEqual(full.dh0.data);
+        expect(lean.dInput.shape).toEqual([0]);
+        expect(full.dInput.shape).toEqual([5, 2, 3]);
+      }
+    }
+    const gru = make("gru", { I: 2, H: 2, L: 1, bidirectional: false });
+    gru.forward(randn(seededRng(1), [2, 1, 2]));
+    expect(() => gru.backward(null, {}, { inputGrad: "no" } as never)).toThrow(/inputGrad must be/);
+    expect(() => gru.backward(null, {}, { junk: 1 } as never)).toThrow(/junk/);
+  });
+
   it("forward and backward leave the caller's tensors unchanged", () => {
     const rng = seededRng(8);
     const lstm = new LSTM({ inputSize: 2, hiddenSize: 3, bidirectional: true, batchFirst: true });

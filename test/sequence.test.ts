@@ -110,6 +110,27 @@ describe("SequenceModel errors", () => {
   });
 });
 
+describe("SequenceModel.backward with inputGrad: false", () => {
+  it("gives the same parameter gradients and no dx for a feature model; an embedding still gets its gradient", () => {
+    const rng = seededRng(31);
+    for (const input of [{ features: 3 }, { vocabSize: 6, embeddingDim: 3 }] as const) {
+      const model = new SequenceModel({ input, cell: "lstm", hiddenSize: 4, numLayers: 2, bidirectional: true, output: { size: 2, per: "sequence", pooling: "mean" } }, 2);
+      const batch: SequenceInput = "features" in input ? { x: randn(rng, [4, 3, 3]), lengths: [4, 2, 3] } : { tokens: tokens(rng, 4, 3, 6), lengths: [4, 2, 3] };
+      const dY = randn(rng, [3, 2]);
+      model.forward(batch);
+      model.store.zeroGrad();
+      const full = model.backward(dY);
+      const g = Float32Array.from(model.store.grads);
+      model.forward(batch);
+      model.store.zeroGrad();
+      const lean = model.backward(dY, { inputGrad: false });
+      expect(model.store.grads).toEqual(g);
+      expect(lean.dx).toBeUndefined();
+      if ("features" in input) expect(full.dx!.shape).toEqual([4, 3, 3]);
+    }
+  });
+});
+
 describe("one-hot token input", () => {
   const V = 7, H = 5, T = 5, B = 3, lengths = [5, 2, 4];
   /** The one-hot model, and an embedding model with E = V, an identity embedding and the same other weights. */

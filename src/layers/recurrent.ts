@@ -448,23 +448,26 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
   /**
    * Backpropagation through time for the last forward. `dOutput` is dL/doutput (null: the loss reads only the
    * final states); `final` holds dL/dh and dL/dc of the final states. Adds every parameter's gradient into its grad
-   * view and returns dL/dinput and dL/dh0 (dL/dc0).
+   * view and returns dL/dinput and dL/dh0 (dL/dc0). With `inputGrad: false` dL/dinput is not computed (one GEMM
+   * fewer, as PyTorch skips it for an input that does not require grad) and dInput is an empty [0] tensor.
    */
-  backward(dOutput: Tensor | null, final: FinalStateGrads = {}): Grads {
+  backward(dOutput: Tensor | null, final: FinalStateGrads = {}, options: { readonly inputGrad?: boolean } = {}): Grads {
     const where = `${this.where}.backward`;
     if (this.last?.ids === true) throw new Error(`${where}: the last forward was forwardIds; use backwardIds (token ids have no input gradient)`);
-    return this.runBackward(where, dOutput, final);
+    if (options === null || typeof options !== "object") throw new TypeError(`${where}: options must be an object, got ${describeKind(options)}`);
+    checkKeys(where, options, ["inputGrad"]);
+    return this.runBackward(where, dOutput, final, checkBool(where, "inputGrad", options.inputGrad, true));
   }
 
   /** backward for the last forwardIds: parameter gradients and dL/dh0 (dL/dc0), no input gradient. */
   backwardIds(dOutput: Tensor | null, final: FinalStateGrads = {}): Omit<Grads, "dInput"> {
     const where = `${this.where}.backwardIds`;
     if (this.last?.ids === false) throw new Error(`${where}: the last forward was forward, not forwardIds; use backward`);
-    const { dInput: _, ...rest } = this.runBackward(where, dOutput, final);
+    const { dInput: _, ...rest } = this.runBackward(where, dOutput, final, false);
     return rest;
   }
 
-  private runBackward(where: string, dOutput: Tensor | null, final: FinalStateGrads): Grads {
+  private runBackward(where: string, dOutput: Tensor | null, final: FinalStateGrads, inputGrad: boolean): Grads {
     const last = this.last;
     if (last === null) throw new Error(`${where}: call forward first; backward differentiates the last forward`);
     const { cell } = this;
@@ -546,6 +549,7 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
         }
         const src = d === 0 ? (l === 0 ? this.x0 : this.layerOut[l - 1]!) : dir.rin;
         gemm(true, false, G, inSize, TB, 1, grad.dxp, 0, G, src, 0, inSize, 1, wIh.grad, 0, inSize);
+        if (l === 0 && !inputGrad) continue;
         // dx = dxp · W_ih (the backward direction's steps go back to their time positions)
         if (d === 0) {
           gemm(false, false, TB, inSize, G, 1, grad.dxp, 0, G, wIh.value, 0, inSize, 1, dIn, 0, inSize);
@@ -559,9 +563,9 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
       dOut = dIn;
     }
 
-    // after forwardIds there is no input gradient: backwardIds drops this empty placeholder
+    // after forwardIds there is no input gradient (backwardIds drops this empty placeholder), nor with inputGrad false
     let dInput: Tensor = { data: new Float32Array(0), shape: [0] };
-    if (!last.ids) {
+    if (!last.ids && inputGrad) {
       const data = new Float32Array(TB * this.inputSize);
       scatterBatch(data, dOut, T, B, this.inputSize, perm, this.batchFirst);
       dInput = { data, shape: [...last.inputShape] };

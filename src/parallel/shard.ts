@@ -24,7 +24,7 @@ export function shardGradient(model: SequenceModel, batch: Batch, loss: BatchLos
   const y = model.forward(batch.input, { training: true });
   const r = batchLoss(y, batch, loss, "sum");
   const badOutputGrad = Number.isFinite(r.loss) ? firstNonFinite(r.dY.data) : null;
-  if (Number.isFinite(r.loss) && badOutputGrad === null) model.backward(r.dY);
+  if (Number.isFinite(r.loss) && badOutputGrad === null) model.backward(r.dY, { inputGrad: false });
   return { loss: r.loss, denominator: r.denominator, count: r.count, correct: r.correct, badOutputGrad };
 }
 

@@ -341,10 +341,15 @@ export class SequenceModel {
 
   /**
    * Backpropagates dL/doutput through the whole model, adding every parameter's gradient into the store's grads.
-   * Returns dL/dx for feature inputs and dL/dcondition for conditioned models.
+   * Returns dL/dx for feature inputs (unless `inputGrad: false`, which saves a GEMM; Trainer passes it) and
+   * dL/dcondition for conditioned models.
    */
-  backward(dOutput: Tensor): { dx?: Tensor; dCondition?: Tensor } {
+  backward(dOutput: Tensor, options: { readonly inputGrad?: boolean } = {}): { dx?: Tensor; dCondition?: Tensor } {
     const where = "SequenceModel.backward";
+    if (options === null || typeof options !== "object") throw new TypeError(`${where}: options must be an object, got ${describeKind(options)}`);
+    checkKeys(where, options, ["inputGrad"]);
+    // a feature input's gradient only when asked (an embedding always needs its own)
+    const inputGrad = this.embedding !== null || checkBool(where, "inputGrad", options.inputGrad, true);
     const last = this.last;
     if (last === null) throw new Error(`${where}: call forward first; backward differentiates the last forward`);
     expectTensor(where, "dOutput", dOutput);
@@ -367,7 +372,7 @@ export class SequenceModel {
         for (let b = 0; b < B; b++) dh.set(dFinals.subarray((b * D + d) * H, (b * D + d + 1) * H), (((L - 1) * D + d) * B + b) * H);
       }
       const final = { dh: { data: dh, shape: [L * D, B, H] } };
-      grads = oneHot ? this.rnn.backwardIds(null, final) : this.rnn.backward(null, final);
+      grads = oneHot ? this.rnn.backwardIds(null, final) : this.rnn.backward(null, final, { inputGrad });
     } else {
       let dMerged = dFeats.data;
       if (c.output.per === "sequence") {
@@ -379,8 +384,8 @@ export class SequenceModel {
         dOut = new Float32Array(T * B * D * H);
         mergeBackward(dOut, dMerged, out.output.data, T * B, H, mode);
       }
-      const dOutput = { data: dOut, shape: [T, B, D * H] };
-      grads = oneHot ? this.rnn.backwardIds(dOutput) : this.rnn.backward(dOutput);
+      const dRnnOut = { data: dOut, shape: [T, B, D * H] };
+      grads = oneHot ? this.rnn.backwardIds(dRnnOut) : this.rnn.backward(dRnnOut, {}, { inputGrad });
     }
     const result: { dx?: Tensor; dCondition?: Tensor } = {};
     if (this.conditioner !== null && last.condAct !== null) {
@@ -398,7 +403,7 @@ export class SequenceModel {
       }
       result.dCondition = this.conditioner.backward({ data: dz, shape: [B, a.length / B] });
     }
-    if (grads.dInput !== undefined) {             // none for a one-hot input
+    if (grads.dInput !== undefined && inputGrad) {   // none for a one-hot input, or when not asked for
       const dx = this.dropIn !== null ? this.dropIn.backward(grads.dInput) : grads.dInput;
       if (this.embedding !== null) this.embedding.backward(dx);
       else result.dx = dx;

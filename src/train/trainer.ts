@@ -217,7 +217,7 @@ export class Trainer {
     const badOutputGrad = Number.isFinite(loss) ? firstNonFinite(dY.data) : null;
     if (Number.isFinite(loss) && badOutputGrad === null) {
       model.store.zeroGrad();
-      model.backward(dY);
+      model.backward(dY, { inputGrad: false });
     }
     return this.update(loss, count, correct, badOutputGrad);
   }
