@@ -176,6 +176,22 @@ describe("one-hot token input", () => {
     expect(oneHot.generate({ start, maxLength: 12, temperature: 1, rng: seededRng(5) })).toEqual(emb.generate({ start, maxLength: 12, temperature: 1, rng: seededRng(5) }));
   });
 
+  it("greedy generate picks, at every step, the argmax of forward over the prompt and the tokens generated so far", () => {
+    for (const input of [{ vocabSize: V, oneHot: true }, { vocabSize: V, embeddingDim: 4 }] as const) {
+      const model = new SequenceModel({ input, cell: "lstm", hiddenSize: H, numLayers: 2, output: { size: V, per: "step" } }, 41);
+      const start = [[1, 2, 3], [4, 5, 6]], n = 10;
+      const gen = model.generate({ start, maxLength: n });
+      for (let b = 0; b < 2; b++) {
+        const seq = [...start[b]!, ...gen[b]!];
+        const y = model.forward({ tokens: { data: seq.slice(0, -1), shape: [seq.length - 1, 1] } });
+        for (let t = start[b]!.length - 1; t < seq.length - 1; t++) {
+          const row = Array.from(y.data.subarray(t * V, (t + 1) * V));
+          expect(row.indexOf(Math.max(...row)), `sequence ${b}, step ${t}`).toBe(seq[t + 1]);
+        }
+      }
+    }
+  });
+
   it("bad configs and ids are named", () => {
     const base = { cell: "gru", hiddenSize: 3, output: { size: 2, per: "sequence" } } as const;
     expect(() => new SequenceModel({ ...base, input: { vocabSize: 4, oneHot: false as never } })).toThrow(/input\.oneHot must be true \(or give embeddingDim instead\), got false/);
