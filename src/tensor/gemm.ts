@@ -202,7 +202,7 @@ function edge(
 // in a 4×4 tile that overhead, not the 32 floating-point operations per k, bounds the speed. Operands copied once
 // into float64 panels (k-major, 4 rows of op(A) or 8 columns of op(B) side by side, so a tile reads each operand as
 // one stream with constant offsets) are read without conversion. Measured by timing interleaved with the float32
-// kernels on this project's 2-vCPU machine: 1.05–1.2× for gemm from 64 rows, copies included; in the benchmark
+// kernels on this project's 2-vCPU machine: 1.07–1.25× for gemm from 64 rows, copies included; in the benchmark
 // workloads, where gemmPacked multiplies by W_hh packed once per pass, 1.2–1.3× on W4 and 1.2–1.6× on batch-1
 // generation (W3). The copies are exact and each element of C is the same float64 sum in the same k order, so
 // results are bit for bit those of the float32 kernels.
