@@ -116,9 +116,11 @@ export class TrainingPool {
    * caller has written the current weights to `values` and computes shard 0 itself meanwhile.
    */
   dispatch(batches: ReadonlyArray<Batch | null>): Promise<Array<ShardResult | null>> {
-    if (this.closed) return Promise.reject(new Error("TrainingPool: the pool is closed"));
-    if (this.failure !== null) return Promise.reject(this.failure);
-    if (this.busy) return Promise.reject(new Error("TrainingPool: the pool is in the middle of a step; await each step before the next"));
+    try {
+      this.assertUsable("TrainingPool.dispatch");
+    } catch (e) {
+      return Promise.reject(e);
+    }
     this.busy = true;
     return Promise.all(batches.map((batch, w) => {
       if (w === 0 || batch === null) return Promise.resolve(null);

@@ -2,12 +2,10 @@ import { describeKind, expectShape } from "../errors.js";
 import { checkBool, checkKeys, checkPositiveInt } from "../layers/config.js";
 import { Dropout, checkDropoutP } from "../layers/dropout.js";
 import { Embedding } from "../layers/embedding.js";
-import { Linear } from "../layers/linear.js";
+import { Linear, linearForward } from "../layers/linear.js";
 import { GRU, LSTM, RNN } from "../layers/recurrent.js";
 import type { ForwardOptions, RecurrentOutput } from "../layers/recurrent.js";
 import { ParamStore } from "../params/param-store.js";
-import { broadcastRows } from "../tensor/elementwise.js";
-import { gemmPacked, packMatrix } from "../tensor/gemm.js";
 import type { Rng, RngState } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { expectTensor } from "../tensor/tensor.js";
@@ -442,8 +440,7 @@ export class SequenceModel {
       stream.setState(c0 === undefined ? { h: h0 } : { h: h0, c: c0 });
     }
     const embedding = this.embedding, E = embedding?.embeddingDim ?? 0;
-    // the head's weight read once per call into float64 panels, as the stream reads the recurrent weights
-    const headWeight = packMatrix(true, H, V, this.head.weight.value, 0, H), headBias = this.head.bias?.value ?? null;
+    const headWeight = this.head.weight.value, headBias = this.head.bias?.value ?? null;
     const x = new Float32Array(B * E), logits = new Float32Array(B * V);
     const feed = (ids: ArrayLike<number>): void => {
       for (let b = 0; b < B; b++) {
@@ -452,9 +449,7 @@ export class SequenceModel {
         if (embedding !== null) x.set(embedding.weight.value.subarray(id * E, (id + 1) * E), b * E);
       }
       const h = embedding !== null ? stream.step(x) : stream.stepIds(ids);
-      // logits = h · W_headᵀ + b, into the one buffer (the same sums as head.forward, nothing allocated per token)
-      broadcastRows(logits, 0, V, B, headBias, 0, V);
-      gemmPacked(false, B, 1, h, 0, H, headWeight, 1, logits, 0, V);
+      linearForward(logits, h, headWeight, headBias, B, H, V);   // head.forward into the one buffer: nothing allocated per token
     };
     const startLen = Math.max(...start.map((s) => s.length));
     if (start.some((s) => s.length !== startLen || s.length < 1)) throw new RangeError(`${where}: every start sequence must have the same length ≥ 1`);

@@ -9,7 +9,7 @@ import type { Tensor } from "../tensor/tensor.js";
 import type { LMChunk } from "../text/windows.js";
 import type { TrainingPool } from "../parallel/pool.js";
 import type { ShardResult } from "../parallel/shard.js";
-import { firstNonFinite, shardGradient } from "../parallel/shard.js";
+import { shardGradient } from "../parallel/shard.js";
 import { lmBatches } from "../text/windows.js";
 import type { BatchLossOptions } from "./batch-loss.js";
 import { batchLoss } from "./batch-loss.js";
@@ -211,15 +211,8 @@ export class Trainer {
 
   /** One update on one batch: forward, loss, backward, clipping, schedule, optimizer. */
   step(batch: Batch): StepReport {
-    const { model } = this;
-    const y = model.forward(batch.input, { training: true });
-    const { loss, dY, count, correct } = this.lossOf(y, batch);
-    const badOutputGrad = Number.isFinite(loss) ? firstNonFinite(dY.data) : null;
-    if (Number.isFinite(loss) && badOutputGrad === null) {
-      model.store.zeroGrad();
-      model.backward(dY, { inputGrad: false });
-    }
-    return this.update(loss, count, correct, badOutputGrad);
+    const r = shardGradient(this.model, batch, this.lossOptions, "mean");
+    return this.update(r.loss, r.count, r.correct, r.badOutputGrad);
   }
 
   /**
