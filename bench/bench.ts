@@ -22,12 +22,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { Worker } from "node:worker_threads";
 import {
   Adam, GRU, LSTM, Linear, ParamStore, RNN, SequenceModel, Trainer, TrainingPool, gemm, linearForward, softmaxCrossEntropy,
 } from "recurrent-ts";
 import type { SequenceExample, SequenceModelConfig, Tensor } from "recurrent-ts";
-import { nodeWorker } from "../src/node.js";
+import { spawnSourceWorker } from "../test/source-worker.js";
 
 setFlagsFromString("--expose-gc");
 const gc = runInNewContext("gc") as () => void;
@@ -259,9 +258,7 @@ function gemmBench(): void {
 }
 
 // ---- W1, W4, W5, W6 data-parallel: Trainer.stepParallel on a TrainingPool --------------------------------------
-// The workers run the TypeScript sources like this script (through tsx); the built package starts dist/node-worker.js.
-const WORKER_SCRIPT = new URL("../src/node-worker.ts", import.meta.url).href;
-const spawnWorker = () => nodeWorker(new Worker(`import("tsx/esm/api").then(({ tsImport }) => tsImport(${JSON.stringify(WORKER_SCRIPT)}, ${JSON.stringify(WORKER_SCRIPT)}))`, { eval: true }) as never);
+// The workers run the TypeScript sources like this script; the built package starts dist/node-worker.js.
 
 async function timeStepsAsync(fn: (i: number) => Promise<unknown>, warmup: number, steps: number): Promise<number[]> {
   for (let i = 0; i < warmup; i++) await fn(i);
@@ -276,7 +273,7 @@ async function timeStepsAsync(fn: (i: number) => Promise<unknown>, warmup: numbe
 
 async function parallelTrain(workload: string, metric: string, shape: string, config: SequenceModelConfig, data: SequenceExample[][], units: number, warmup: number, steps: number): Promise<void> {
   const trainer = new Trainer({ model: new SequenceModel(config, 1), optimizer: new Adam({ lr: 1e-3 }) });
-  const pool = await TrainingPool.create(trainer, { threads: THREADS, spawn: spawnWorker });
+  const pool = await TrainingPool.create(trainer, { threads: THREADS, spawn: spawnSourceWorker });
   try {
     const times = await timeStepsAsync((i) => trainer.stepParallel(data[i % data.length]!, pool), warmup, steps);
     emit({ workload, metric, cell: config.cell, shape: `${shape}, ${THREADS} threads (Trainer.stepParallel)`, config: `node-${process.versions.node}-${THREADS}t` }, times, units);

@@ -5,16 +5,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { Adam, ParamStore, SGD, SequenceModel, Trainer, TrainingPool, seededRng } from "../src/index.js";
 import type { LossKind, Rng, SequenceExample, SequenceModelConfig, TrainerOptions, TrainingWorker } from "../src/index.js";
 import { nodeWorker } from "../src/node.js";
+import { spawnSourceWorker } from "./source-worker.js";
 
-// The workers run the TypeScript sources, loaded through tsx (the built package's createTrainingPool starts
-// dist/node-worker.js instead; test/package covers that path).
-const SCRIPT = new URL("../src/node-worker.ts", import.meta.url).href;
-const spawnTs = (): TrainingWorker =>
-  nodeWorker(new Worker(`import("tsx/esm/api").then(({ tsImport }) => tsImport(${JSON.stringify(SCRIPT)}, ${JSON.stringify(SCRIPT)}))`, { eval: true }) as never);
-
+// The workers run the TypeScript sources (test/package covers the built package's createTrainingPool).
 const pools: TrainingPool[] = [];
 async function pool(trainer: Trainer, threads: number): Promise<TrainingPool> {
-  const p = await TrainingPool.create(trainer, { threads, spawn: spawnTs });
+  const p = await TrainingPool.create(trainer, { threads, spawn: spawnSourceWorker });
   pools.push(p);
   return p;
 }
@@ -154,10 +150,10 @@ describe("data-parallel training is deterministic and safe", () => {
     await expect(t.stepParallel([], p)).rejects.toThrow(/examples must be a non-empty array/);
     await expect(t.stepParallel(data, {} as never)).rejects.toThrow(/pool must be a TrainingPool/);
     await expect(t.fitAsync(data, { epochs: 1, pool: p, junk: 1 } as never)).rejects.toThrow(/junk/);
-    await expect(TrainingPool.create(t, { threads: 0, spawn: spawnTs })).rejects.toThrow(/threads/);
+    await expect(TrainingPool.create(t, { threads: 0, spawn: spawnSourceWorker })).rejects.toThrow(/threads/);
     await expect(TrainingPool.create(t, { threads: 2 } as never)).rejects.toThrow(/spawn must be a function/);
-    await expect(TrainingPool.create({} as never, { spawn: spawnTs })).rejects.toThrow(/trainer must be a Trainer/);
-    const closed = await TrainingPool.create(t, { threads: 2, spawn: spawnTs });
+    await expect(TrainingPool.create({} as never, { spawn: spawnSourceWorker })).rejects.toThrow(/trainer must be a Trainer/);
+    const closed = await TrainingPool.create(t, { threads: 2, spawn: spawnSourceWorker });
     await closed.close();
     const grads = Float32Array.from(t.model.store.grads);
     await expect(t.stepParallel(data, closed)).rejects.toThrow(/Trainer.stepParallel: the pool is closed/);

@@ -1,11 +1,8 @@
 // Run by test/parallel.test.ts as its own process: trains one parallel step and never closes the pool. The process
 // must still exit by itself (the pool keeps its workers referenced only while a step is under way).
-import { Worker } from "node:worker_threads";
 import { Adam, SequenceModel, Trainer, TrainingPool } from "../../src/index.js";
-import { nodeWorker } from "../../src/node.js";
+import { spawnSourceWorker as spawn } from "../source-worker.js";
 
-const script = new URL("../../src/node-worker.ts", import.meta.url).href;
-const spawn = () => nodeWorker(new Worker(`import("tsx/esm/api").then(({ tsImport }) => tsImport(${JSON.stringify(script)}, ${JSON.stringify(script)}))`, { eval: true }) as never);
 const trainer = new Trainer({ model: new SequenceModel({ input: { features: 2 }, cell: "gru", hiddenSize: 3, output: { size: 1, per: "sequence" } }, 1), optimizer: new Adam(), loss: "mse" });
 const pool = await TrainingPool.create(trainer, { threads: 2, spawn });
 const r = await trainer.stepParallel([{ input: [[1, 2]], target: [1] }, { input: [[3, 4], [5, 6]], target: [0] }], pool);
