@@ -44,11 +44,12 @@ export function gemm(
   }
   const M4 = M - (M % 4), N4 = N - (N % 4);
 
-  // A tile walks k with stride ak through A and bk through B. With a transposed A (the weight gradients,
-  // dW = dYᵀ·X) ak is a whole row of A, and with a plain B bk is a whole row of B. Long rows (≥ 1 KB) then cost a new
-  // cache line at every k, which matters once the operand no longer sits in L2: such an operand is first copied into
-  // 4-wide k-major panels, read as one contiguous stream. Measured (CPU time) for dW_hh = [4096 × 1024]ᵀ·[4096 × 256]:
-  // 1.3–1.4 → 2.3–2.9 GFLOP/s; no gain for short rows, or for a 1 MB B (the per-step W_hh), which L2 holds anyway.
+  // Below 64 rows, on the float32 operands: a tile walks k with stride ak through A and bk through B. With a
+  // transposed A (weight gradients of small layers, dW = dYᵀ·X) ak is a whole row of A, and with a plain B bk is a
+  // whole row of B. Long rows (≥ 1 KB) then cost a new cache line at every k once the operand no longer sits in L2:
+  // such an operand is first copied into 4-wide k-major float32 panels, read as one contiguous stream. (Measured when
+  // every gemm took this path, for dW_hh = [4096 × 1024]ᵀ·[4096 × 256]: 1.3–1.4 → 2.3–2.9 GFLOP/s; no gain for short
+  // rows, or for a 1 MB B, which L2 holds anyway.)
   // Each element of C is still the same float64 sum in the same k order, so packing never changes a result.
   if (M4 > 0 && N4 > 0) {
     const packA = transA && lda >= 256 && N4 >= 16;
