@@ -260,4 +260,15 @@ describe("gemmPacked: a pre-packed op(B) times op(A), for the per-step products"
     expect(again.data).toBe(P.data);
     expect(Array.from(again.data.subarray(0, 16))).toEqual([1, 2, 3, 0, 0, 0, 0, 0, 4, 5, 6, 0, 0, 0, 0, 0]);
   });
+
+  it("refuses operands whose indices would not fit the kernels' int32 arithmetic, naming the lengths", () => {
+    // only the length is read before the check: a stand-in object, since a real 2^31-element array needs 8 GB
+    const huge = { length: 2 ** 31 } as unknown as Float32Array;
+    const small = new Float32Array(4), C = new Float32Array(4);
+    expect(() => gemm(false, false, 2, 2, 1, 1, huge, 0, 1, small, 0, 2, 0, C, 0, 2))
+      .toThrow("gemm: operands may hold at most 2^31 - 1 elements each, got A 2147483648, B 4, C 4");
+    const P = packMatrix(false, 1, 2, small, 0, 2);
+    expect(() => gemmPacked(false, 2, 1, small, 0, 1, P, 0, huge, 0, 2)).toThrow("gemmPacked: operands may hold at most 2^31 - 1 elements each, got A 4, B 8, C 2147483648");
+    expect(Array.from(C)).toEqual([0, 0, 0, 0]);
+  });
 });

@@ -24,6 +24,7 @@ export function gemm(
   C: Float32Array, cOff: number, ldc: number,
 ): void {
   if (M <= 0 || N <= 0) return;
+  if (A.length > MAX_INDEX || B.length > MAX_INDEX || C.length > MAX_INDEX) tooLong("gemm", A.length, B.length, C.length);
   if (beta !== 0 && beta !== 1) {
     for (let i = 0; i < M; i++) {
       const o = cOff + i * ldc;
@@ -66,6 +67,16 @@ export function gemm(
   }
 }
 
+/**
+ * The kernels step their indices with int32 arithmetic, `p = (p + 8) | 0`: V8 then compiles each index without an
+ * overflow check (1.1–1.3× on every kernel, measured interleaved). Every index must therefore fit in an int32.
+ */
+const MAX_INDEX = 0x7fffffff;
+
+function tooLong(where: string, a: number, b: number, c: number): never {
+  throw new RangeError(`${where}: operands may hold at most 2^31 - 1 elements each, got A ${a}, B ${b}, C ${c}`);
+}
+
 // Panel buffers for packing, grown to the largest call and reused (one thread runs one gemm at a time).
 let panelA = new Float32Array(0);
 let panelB = new Float32Array(0);
@@ -102,6 +113,7 @@ function tiles(
   B: Float32Array, b0: number, bCol: number, bj: number, bk: number,
   acc: boolean, C: Float32Array, cOff: number, ldc: number,
 ): void {
+  const ai2 = 2 * ai, ai3 = 3 * ai, bj2 = 2 * bj, bj3 = 3 * bj;
   for (let i = 0; i < M4; i += 4) {
     const aBase = a0 + i * aRow;
     for (let j = 0; j < N4; j += 4) {
@@ -110,9 +122,9 @@ function tiles(
       let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
       let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
       let pa = aBase, pb = b0 + j * bCol;
-      for (let k = 0; k < K; k++, pa += ak, pb += bk) {
-        const x0 = A[pa]!, x1 = A[pa + ai]!, x2 = A[pa + 2 * ai]!, x3 = A[pa + 3 * ai]!;
-        const y0 = B[pb]!, y1 = B[pb + bj]!, y2 = B[pb + 2 * bj]!, y3 = B[pb + 3 * bj]!;
+      for (let k = 0; k < K; k = (k + 1) | 0, pa = (pa + ak) | 0, pb = (pb + bk) | 0) {
+        const x0 = A[pa]!, x1 = A[(pa + ai) | 0]!, x2 = A[(pa + ai2) | 0]!, x3 = A[(pa + ai3) | 0]!;
+        const y0 = B[pb]!, y1 = B[(pb + bj) | 0]!, y2 = B[(pb + bj2) | 0]!, y3 = B[(pb + bj3) | 0]!;
         c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
         c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
         c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
@@ -146,13 +158,14 @@ function rowTiles(
 ): void {
   const a0 = aOff + i * ai;
   const N8 = N4 - (N4 % 8);
+  const bj2 = 2 * bj, bj3 = 3 * bj, bj4 = 4 * bj, bj5 = 5 * bj, bj6 = 6 * bj, bj7 = 7 * bj;
   for (let j = 0; j < N8; j += 8) {
     let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
     let pa = a0, pb = bOff + j * bj;
-    for (let k = 0; k < K; k++, pa += ak, pb += bk) {
+    for (let k = 0; k < K; k = (k + 1) | 0, pa = (pa + ak) | 0, pb = (pb + bk) | 0) {
       const x = A[pa]!;
-      c0 += x * B[pb]!; c1 += x * B[pb + bj]!; c2 += x * B[pb + 2 * bj]!; c3 += x * B[pb + 3 * bj]!;
-      c4 += x * B[pb + 4 * bj]!; c5 += x * B[pb + 5 * bj]!; c6 += x * B[pb + 6 * bj]!; c7 += x * B[pb + 7 * bj]!;
+      c0 += x * B[pb]!; c1 += x * B[(pb + bj) | 0]!; c2 += x * B[(pb + bj2) | 0]!; c3 += x * B[(pb + bj3) | 0]!;
+      c4 += x * B[(pb + bj4) | 0]!; c5 += x * B[(pb + bj5) | 0]!; c6 += x * B[(pb + bj6) | 0]!; c7 += x * B[(pb + bj7) | 0]!;
     }
     const o = cOff + i * ldc + j;
     if (acc) {
@@ -166,9 +179,9 @@ function rowTiles(
   for (let j = N8; j < N4; j += 4) {
     let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
     let pa = a0, pb = bOff + j * bj;
-    for (let k = 0; k < K; k++, pa += ak, pb += bk) {
+    for (let k = 0; k < K; k = (k + 1) | 0, pa = (pa + ak) | 0, pb = (pb + bk) | 0) {
       const x = A[pa]!;
-      c0 += x * B[pb]!; c1 += x * B[pb + bj]!; c2 += x * B[pb + 2 * bj]!; c3 += x * B[pb + 3 * bj]!;
+      c0 += x * B[pb]!; c1 += x * B[(pb + bj) | 0]!; c2 += x * B[(pb + bj2) | 0]!; c3 += x * B[(pb + bj3) | 0]!;
     }
     const o = cOff + i * ldc + j;
     if (acc) {
@@ -228,6 +241,7 @@ export interface PackedMatrix {
  */
 export function packMatrix(transB: boolean, K: number, N: number, B: Float32Array, bOff: number, ldb: number, into: PackedMatrix | null = null): PackedMatrix {
   const N8 = (N + 7) & ~7;
+  if (N8 * K > MAX_INDEX) throw new RangeError(`packMatrix: a packed matrix may hold at most 2^31 - 1 elements, got [${K}, ${N}] (${N8 * K} with its padding)`);
   const P = into ?? { K, N, data: new Float64Array(N8 * K) };
   if (P.data.length < N8 * K) P.data = new Float64Array(N8 * K);
   P.K = K;
@@ -248,6 +262,7 @@ export function gemmPacked(
 ): void {
   const { K, N } = P;
   if (M <= 0 || N <= 0) return;
+  if (A.length > MAX_INDEX || P.data.length > MAX_INDEX || C.length > MAX_INDEX) tooLong("gemmPacked", A.length, P.data.length, C.length);
   const acc = beta === 1;
   if (K <= 0 || alpha === 0) {
     if (!acc) for (let i = 0; i < M; i++) C.fill(0, cOff + i * ldc, cOff + i * ldc + N);
@@ -356,16 +371,16 @@ function tileRow64(K: number, N: number, Ap: Float64Array, a0: number, Bp: Float
     let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c24 = 0, c25 = 0, c26 = 0, c27 = 0;
     let c30 = 0, c31 = 0, c32 = 0, c33 = 0, c34 = 0, c35 = 0, c36 = 0, c37 = 0;
     let pa = a0, pb = b0 + (j >> 3) * K * 8;
-    for (let k = 0; k < K; k++, pa += 4, pb += 8) {
-      const x0 = Ap[pa]!, x1 = Ap[pa + 1]!, x2 = Ap[pa + 2]!, x3 = Ap[pa + 3]!;
+    for (let k = 0; k < K; k = (k + 1) | 0, pa = (pa + 4) | 0, pb = (pb + 8) | 0) {
+      const x0 = Ap[pa]!, x1 = Ap[(pa + 1) | 0]!, x2 = Ap[(pa + 2) | 0]!, x3 = Ap[(pa + 3) | 0]!;
       let y = Bp[pb]!; c00 += x0 * y; c10 += x1 * y; c20 += x2 * y; c30 += x3 * y;
-      y = Bp[pb + 1]!; c01 += x0 * y; c11 += x1 * y; c21 += x2 * y; c31 += x3 * y;
-      y = Bp[pb + 2]!; c02 += x0 * y; c12 += x1 * y; c22 += x2 * y; c32 += x3 * y;
-      y = Bp[pb + 3]!; c03 += x0 * y; c13 += x1 * y; c23 += x2 * y; c33 += x3 * y;
-      y = Bp[pb + 4]!; c04 += x0 * y; c14 += x1 * y; c24 += x2 * y; c34 += x3 * y;
-      y = Bp[pb + 5]!; c05 += x0 * y; c15 += x1 * y; c25 += x2 * y; c35 += x3 * y;
-      y = Bp[pb + 6]!; c06 += x0 * y; c16 += x1 * y; c26 += x2 * y; c36 += x3 * y;
-      y = Bp[pb + 7]!; c07 += x0 * y; c17 += x1 * y; c27 += x2 * y; c37 += x3 * y;
+      y = Bp[(pb + 1) | 0]!; c01 += x0 * y; c11 += x1 * y; c21 += x2 * y; c31 += x3 * y;
+      y = Bp[(pb + 2) | 0]!; c02 += x0 * y; c12 += x1 * y; c22 += x2 * y; c32 += x3 * y;
+      y = Bp[(pb + 3) | 0]!; c03 += x0 * y; c13 += x1 * y; c23 += x2 * y; c33 += x3 * y;
+      y = Bp[(pb + 4) | 0]!; c04 += x0 * y; c14 += x1 * y; c24 += x2 * y; c34 += x3 * y;
+      y = Bp[(pb + 5) | 0]!; c05 += x0 * y; c15 += x1 * y; c25 += x2 * y; c35 += x3 * y;
+      y = Bp[(pb + 6) | 0]!; c06 += x0 * y; c16 += x1 * y; c26 += x2 * y; c36 += x3 * y;
+      y = Bp[(pb + 7) | 0]!; c07 += x0 * y; c17 += x1 * y; c27 += x2 * y; c37 += x3 * y;
     }
     S[j] = c00; S[j + 1] = c01; S[j + 2] = c02; S[j + 3] = c03; S[j + 4] = c04; S[j + 5] = c05; S[j + 6] = c06; S[j + 7] = c07;
     let o = W + j;
@@ -382,10 +397,10 @@ function row64(K: number, N: number, x: Float64Array, Bp: Float64Array, b0: numb
   for (let j = 0; j < N; j += 8) {
     let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
     let p = b0 + (j >> 3) * K * 8;
-    for (let k = 0; k < K; k++, p += 8) {
+    for (let k = 0; k < K; k = (k + 1) | 0, p = (p + 8) | 0) {
       const v = x[k]!;
-      c0 += v * Bp[p]!; c1 += v * Bp[p + 1]!; c2 += v * Bp[p + 2]!; c3 += v * Bp[p + 3]!;
-      c4 += v * Bp[p + 4]!; c5 += v * Bp[p + 5]!; c6 += v * Bp[p + 6]!; c7 += v * Bp[p + 7]!;
+      c0 += v * Bp[p]!; c1 += v * Bp[(p + 1) | 0]!; c2 += v * Bp[(p + 2) | 0]!; c3 += v * Bp[(p + 3) | 0]!;
+      c4 += v * Bp[(p + 4) | 0]!; c5 += v * Bp[(p + 5) | 0]!; c6 += v * Bp[(p + 6) | 0]!; c7 += v * Bp[(p + 7) | 0]!;
     }
     S[j] = c0; S[j + 1] = c1; S[j + 2] = c2; S[j + 3] = c3; S[j + 4] = c4; S[j + 5] = c5; S[j + 6] = c6; S[j + 7] = c7;
   }
