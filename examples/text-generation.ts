@@ -12,8 +12,7 @@
  * Everything is seeded: every run prints the same metrics and samples (only the timings differ).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
-import { Adam, CosineAnnealingLR, SequenceModel, Sampler, Trainer, Vocab, seededRng } from "recurrent-ts";
-import type { Tensor } from "recurrent-ts";
+import { Adam, CosineAnnealingLR, SequenceModel, Trainer, Vocab, seededRng } from "recurrent-ts";
 import { CharNgram, tuneDiscount } from "./lib/char-ngram.js";
 import { progressLine, runMode, secondsSince } from "./lib/progress.js";
 import { loadAddresses } from "./lib/sotu.js";
@@ -113,7 +112,8 @@ for (const temperature of [0.5, 0.8, 1.0]) {
   const [ids] = model.generate({ start: [vocab.encode(PROMPT)], maxLength: M.sampleChars, temperature, rng: seededRng(11) });
   console.log(`\n--- sample at temperature ${temperature} ---\n${PROMPT}${vocab.decode(ids!)}`);
 }
-console.log(`\n--- sample with nucleus sampling (top-p 0.9, temperature 1) ---\n${PROMPT}${nucleusSample(PROMPT, M.sampleChars, 0.9)}`);
+const [nucleus] = model.generate({ start: [vocab.encode(PROMPT)], maxLength: M.sampleChars, temperature: 1, topP: 0.9, rng: seededRng(12) });
+console.log(`\n--- sample with nucleus sampling (top-p 0.9, temperature 1) ---\n${PROMPT}${vocab.decode(nucleus!)}`);
 
 // ---- save --------------------------------------------------------------------------------------------------------
 const outDir = new URL("./out/", import.meta.url);
@@ -124,31 +124,8 @@ console.log(`\nsaved the model to examples/out/${outFile.pathname.split("/").pop
 
 // ---- helpers -------------------------------------------------------------------------------------------------------
 
-
 function span(list: readonly Address[]): string {
   const first = list[0]!, last = list[list.length - 1]!;
   return first === last ? `(${first.year}, ${first.name})` : `(${first.year} ${first.name} … ${last.year} ${last.name})`;
 }
 
-/**
- * Nucleus sampling with a Sampler, one step at a time through SequenceModel.forward, carrying the LSTM state between
- * steps as truncated BPTT does: the prompt first, then each sampled character.
- */
-function nucleusSample(prompt: string, n: number, topP: number): string {
-  const sampler = new Sampler(vocab.size, { temperature: 1, topP });
-  const rng = seededRng(12);
-  let state: { h: Tensor; c?: Tensor } | undefined;
-  let logits: Tensor | undefined;
-  const feed = (id: number): void => {
-    logits = model.forward({ tokens: { data: [id], shape: [1, 1] }, ...(state === undefined ? {} : { state }) });
-    state = model.finalState();
-  };
-  for (const id of vocab.encode(prompt)) feed(id);
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const id = sampler.sample(logits!.data, 0, rng);
-    out.push(id);
-    feed(id);
-  }
-  return vocab.decode(out);
-}

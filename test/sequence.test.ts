@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Adam, Dropout, GRU, LSTM, SequenceModel, clipGradNorm, gradCheck, randn, seededRng, softmaxCrossEntropy } from "../src/index.js";
+import { Adam, Dropout, GRU, LSTM, Sampler, SequenceModel, clipGradNorm, gradCheck, randn, seededRng, softmaxCrossEntropy } from "../src/index.js";
 import type { GradTarget, Rng, SequenceInput, SequenceModelConfig, Tensor } from "../src/index.js";
 import { dot } from "./helpers.js";
 
@@ -190,6 +190,43 @@ describe("one-hot token input", () => {
         }
       }
     }
+  });
+
+  it("generate with top-k, top-p and a repetition penalty draws each token as a Sampler does from forward's logits", () => {
+    const model = new SequenceModel({ input: { vocabSize: V, oneHot: true }, cell: "gru", hiddenSize: H, numLayers: 2, output: { size: V, per: "step" } }, 43);
+    const start = [[1, 2, 3], [4, 5, 6]], n = 12;
+    for (const settings of [
+      { temperature: 0.8, topK: 3, topP: 0.9, repetitionPenalty: 1.3 },
+      { temperature: 1.5, topP: 0.5 },
+      { temperature: 0, repetitionPenalty: 2 },   // greedy over the penalised logits
+    ]) {
+      const gen = model.generate({ start, maxLength: n, ...settings, rng: seededRng(7) });
+      // replay: the same draws in the same order (sequence by sequence within a step), from a forward pass over each
+      // sequence so far, penalising every token it holds (its start included)
+      const sampler = new Sampler(V, settings), rng = seededRng(7);
+      const seqs = start.map((s) => [...s]);
+      for (let step = 0; step < n; step++) {
+        for (let b = 0; b < 2; b++) {
+          const seq = seqs[b]!;
+          const y = model.forward({ tokens: { data: seq, shape: [seq.length, 1] } });
+          const id = sampler.sample(y.data, (seq.length - 1) * V, rng, seq);
+          expect(id, `${JSON.stringify(settings)}: sequence ${b}, step ${step}`).toBe(gen[b]![step]);
+        }
+        for (let b = 0; b < 2; b++) seqs[b]!.push(gen[b]![step]!);
+      }
+    }
+    // top-k 1 is greedy whatever the temperature
+    expect(model.generate({ start, maxLength: n, temperature: 2, topK: 1, rng: seededRng(1) })).toEqual(model.generate({ start, maxLength: n }));
+  });
+
+  it("generate names a bad sampling setting", () => {
+    const model = new SequenceModel({ input: { vocabSize: V, oneHot: true }, cell: "rnn_tanh", hiddenSize: H, output: { size: V, per: "step" } }, 44);
+    const start = [[1]];
+    expect(() => model.generate({ start, maxLength: 3, topP: 0, temperature: 1, rng: seededRng(1) })).toThrow("SequenceModel.generate: topP must be in (0, 1], got 0");
+    expect(() => model.generate({ start, maxLength: 3, topK: 1.5 })).toThrow("SequenceModel.generate: topK must be an integer ≥ 1, got 1.5");
+    expect(() => model.generate({ start, maxLength: 3, repetitionPenalty: -1 })).toThrow("SequenceModel.generate: repetitionPenalty must be a finite number > 0, got -1");
+    expect(() => model.generate({ start, maxLength: 3, temperature: 0.5 })).toThrow("SequenceModel.generate: sampling (temperature > 0) needs rng: seededRng(seed), got undefined");
+    expect(() => model.generate({ start, maxLength: 3, top_p: 0.9 } as never)).toThrow(/top_p/);
   });
 
   it("bad configs and ids are named", () => {

@@ -159,6 +159,8 @@ describe("Trainer", () => {
     expect(lines[0]).toMatch(/^\[#+\.+\] epoch 1\/15  batch 1\/5  loss \d+\.\d{4}  [\d,]+ tok\/s$/);
     const preds = trainer.predict(data.slice(0, 3));
     expect(preds.map((p) => p.length)).toEqual(data.slice(0, 3).map((ex) => ex.input.length));
+    // unlabelled inputs: the same outputs without a target
+    expect(trainer.predict(data.slice(0, 3).map((ex) => ({ input: ex.input })))).toEqual(preds);
   });
 
   it("bad examples and options name the problem", () => {

@@ -56,10 +56,13 @@ function badLogit(where: string, v: number, j: number): RangeError {
   return new RangeError(`${where}: logits must be finite or -Infinity, got ${v} at token ${j}`);
 }
 
-/** Checks sampler settings (only the SamplerOptions keys and "recent") and fills in the defaults. */
-function checkSettings(where: string, options: unknown, V: number): Required<SamplerOptions> {
+/**
+ * Checks sampler settings and fills in the defaults. `keys` are the option names allowed (the caller's own check
+ * when null: SequenceModel.generate takes these settings among its other options).
+ */
+export function checkSettings(where: string, options: unknown, V: number, keys: readonly string[] | null = SAMPLER_KEYS): Required<SamplerOptions> {
   if (options === null || typeof options !== "object") throw new TypeError(`${where}: options must be an object, got ${describeKind(options)}`);
-  checkKeys(where, options, where === "sample" ? SAMPLE_KEYS : SAMPLER_KEYS);
+  if (keys !== null) checkKeys(where, options, keys);
   const { temperature = 1, topK = V, topP = 1, repetitionPenalty = 1 } = options as Record<string, unknown>;
   const show = (v: unknown): string => (typeof v === "number" ? String(v) : describeKind(v));
   if (typeof temperature !== "number" || !(Number.isFinite(temperature) && temperature >= 0)) throw new RangeError(`${where}: temperature must be a finite number ≥ 0, got ${show(temperature)}`);
@@ -294,7 +297,7 @@ export function sample(logits: Float32Array, off: number, V: number, rng: Rng, o
   checkKeys(where, options, SAMPLE_KEYS);
   const { temperature = 1, topK, topP, repetitionPenalty, recent } = options;
   if (topK !== undefined || topP !== undefined || repetitionPenalty !== undefined || !(typeof temperature === "number" && temperature >= 0 && temperature < Infinity)) {
-    const sampler = new Sampler(V, checkSettings(where, options, V));
+    const sampler = new Sampler(V, checkSettings(where, options, V, SAMPLE_KEYS));
     return sampler.sample(logits, off, rng, recent);
   }
   checkRow(where, logits, off, V);

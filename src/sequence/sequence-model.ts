@@ -6,7 +6,9 @@ import { Linear, linearForward } from "../layers/linear.js";
 import { GRU, LSTM, RNN } from "../layers/recurrent.js";
 import type { ForwardOptions, RecurrentOutput } from "../layers/recurrent.js";
 import { ParamStore } from "../params/param-store.js";
-import type { Rng, RngState } from "../tensor/random.js";
+import { Sampler, checkSettings } from "../decode/sample.js";
+import { Rng, seededRng } from "../tensor/random.js";
+import type { RngState } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { expectTensor } from "../tensor/tensor.js";
 import type { MergeMode } from "./merge.js";
@@ -106,6 +108,17 @@ export interface GenerateOptions {
   readonly condition?: Tensor;
   /** 0 (default) picks the most likely token; otherwise sample from softmax(logits / temperature) with `rng`. */
   readonly temperature?: number;
+  /** Sample only among the k most likely tokens (integer ≥ 1; ties with the k-th are kept). Default: all. */
+  readonly topK?: number;
+  /** Nucleus sampling: only the most likely tokens whose probability sums to topP, in (0, 1]. Default 1 (all). */
+  readonly topP?: number;
+  /**
+   * > 0; 1 (default) is none. Each token already in the sequence (its start included) has its logit z replaced by
+   * z/penalty if z > 0, z·penalty otherwise, as Hugging Face's `generate` does; > 1 discourages repeats. Applies at
+   * temperature 0 too (greedy over the penalised logits).
+   */
+  readonly repetitionPenalty?: number;
+  /** The random source for sampling (temperature > 0): `seededRng(seed)`. */
   readonly rng?: Rng;
 }
 
@@ -422,14 +435,14 @@ export class SequenceModel {
     if ("features" in c.input || c.output.per !== "step" || c.bidirectional || c.output.size !== c.input.vocabSize) {
       throw new TypeError(`${where}: generation needs a unidirectional model with token input and per-step output over the same vocabulary`);
     }
-    checkKeys(where, options, ["start", "maxLength", "endToken", "condition", "temperature", "rng"]);
-    const { start, endToken } = options;
+    checkKeys(where, options, ["start", "maxLength", "endToken", "condition", "temperature", "topK", "topP", "repetitionPenalty", "rng"]);
+    const { start, endToken, rng } = options;
     const maxLength = checkPositiveInt(where, "maxLength", options.maxLength);
-    const temperature = options.temperature ?? 0;
-    if (!(temperature >= 0)) throw new RangeError(`${where}: temperature must be ≥ 0, got ${temperature}`);
-    if (temperature > 0 && options.rng === undefined) throw new TypeError(`${where}: sampling (temperature > 0) needs a seeded rng`);
+    const V = c.output.size;
+    const settings = checkSettings(where, { ...options, temperature: options.temperature ?? 0 }, V, null);
+    if (settings.temperature > 0 && !(rng instanceof Rng)) throw new TypeError(`${where}: sampling (temperature > 0) needs rng: seededRng(seed), got ${describeKind(rng)}`);
     if (!Array.isArray(start) || start.length < 1) throw new TypeError(`${where}: start must hold the first tokens of each sequence, got ${describeKind(start)}`);
-    const B = start.length, V = c.output.size, H = c.hiddenSize, L = c.numLayers;
+    const B = start.length, H = c.hiddenSize, L = c.numLayers;
     const stream = this.rnn.stream(B);
     if (this.conditioner !== null) {
       if (options.condition === undefined) throw new TypeError(`${where}: this model is conditioned: pass condition [B, ${c.condition!.size}]`);
@@ -457,11 +470,18 @@ export class SequenceModel {
     const outs: number[][] = Array.from({ length: B }, () => []);
     const done = new Array<boolean>(B).fill(false);
     const next = new Array<number>(B).fill(0);
+    // the plain argmax, or a Sampler (which at temperature 0 takes the argmax of the penalised logits and draws nothing)
+    const plain = settings.temperature === 0 && settings.repetitionPenalty === 1;
+    const sampler = plain ? null : new Sampler(V, settings);
+    const draws = rng ?? seededRng(0);
+    // every token of each sequence so far, start included: what the repetition penalty reads
+    const seen = settings.repetitionPenalty === 1 ? null : start.map((s) => Array.from(s as ArrayLike<number>));
     for (let step = 0; step < maxLength && !done.every(Boolean); step++) {
       for (let b = 0; b < B; b++) {
-        next[b] = pick(logits, b * V, V, temperature, options.rng);
+        next[b] = sampler === null ? argmax(logits, b * V, V) : sampler.sample(logits, b * V, draws, seen?.[b]);
         if (!done[b]) {
           outs[b]!.push(next[b]!);
+          seen?.[b]!.push(next[b]!);
           if (next[b] === endToken) done[b] = true;
         }
       }
@@ -487,15 +507,9 @@ function splitState(a: Float32Array, B: number, LD: number, H: number, withCell:
   return c0 === null ? { h0: { data: h0, shape } } : { h0: { data: h0, shape }, c0: { data: c0, shape: [...shape] } };
 }
 
-/** argmax (temperature 0) or a draw from softmax(logits / temperature). */
-function pick(logits: Float32Array, off: number, V: number, temperature: number, rng: Rng | undefined): number {
+/** The id of the largest of logits[off, off + V), the lowest on ties. */
+function argmax(logits: Float32Array, off: number, V: number): number {
   let best = 0;
   for (let j = 1; j < V; j++) if (logits[off + j]! > logits[off + best]!) best = j;
-  if (temperature === 0 || rng === undefined) return best;
-  const m = logits[off + best]!;
-  let sum = 0;
-  for (let j = 0; j < V; j++) sum += Math.exp((logits[off + j]! - m) / temperature);
-  let u = rng.uniform() * sum;
-  for (let j = 0; j < V; j++) if ((u -= Math.exp((logits[off + j]! - m) / temperature)) <= 0) return j;
-  return V - 1;
+  return best;
 }

@@ -346,8 +346,11 @@ export class Trainer {
     return this.metrics(sum, count, correct);
   }
 
-  /** The model's outputs for each example: per-sequence [size], or per-step [length·size] (row-major). */
-  predict(examples: readonly SequenceExample[], options: { readonly batchSize?: number } = {}): Float32Array[] {
+  /**
+   * The model's outputs for each example: per-sequence [size], or per-step [length·size] (row-major). Examples need
+   * no target (any given is ignored), so training examples and unlabelled inputs both work.
+   */
+  predict(examples: ReadonlyArray<Pick<SequenceExample, "input" | "condition">>, options: { readonly batchSize?: number } = {}): Float32Array[] {
     const batchSize = options.batchSize === undefined ? 64 : checkPositiveInt("Trainer.predict", "batchSize", options.batchSize);
     const c = this.model.config, O = c.output.size;
     const out: Float32Array[] = [];
