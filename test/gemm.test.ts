@@ -231,6 +231,28 @@ describe("gemm: the float64 panel path (M ≥ 64 rows)", () => {
   });
 });
 
+describe("gemm: the k-blocked path (K > 512: weight gradients summed over every step)", () => {
+  it("gives bit for bit the float32 kernel's results across k-, row- and column-blocks and their edges, every transpose", () => {
+    // K = 1100: k-blocks of 512, 512 and 76; M = 261: row blocks of 256 and 5, one row under a 4-row panel;
+    // N = 300: column blocks of 256 and 44, the last 8-column panel part padding
+    const rng = seededRng(6);
+    const M = 261, N = 300, K = 1100;
+    for (const transA of [false, true]) for (const transB of [false, true]) {
+      const a = Float32Array.from({ length: M * K + 1 }, () => rng.normal()), b = Float32Array.from({ length: K * N + 2 }, () => rng.normal());
+      const lda = transA ? M : K, ldb = transB ? K : N;
+      const c0 = Float32Array.from({ length: M * N }, () => rng.normal());
+      const blocked = c0.slice(), small = c0.slice();
+      gemm(transA, transB, M, N, K, 0.5, a, 1, lda, b, 2, ldb, 1, blocked, 0, N);
+      // the same product 8 rows at a time: the float32 4×4 tiles, whole K
+      for (let i = 0; i < M; i += 8) {
+        const rows = Math.min(8, M - i);
+        gemm(transA, transB, rows, N, K, 0.5, a, 1 + i * (transA ? 1 : lda), lda, b, 2, ldb, 1, small, i * N, N);
+      }
+      expect(sameBits(blocked, small), `transA=${transA} transB=${transB}`).toBe(true);
+    }
+  });
+});
+
 describe("gemmPacked: a pre-packed op(B) times op(A), for the per-step products", () => {
   it("equals gemm bit for bit for every M (batch 1 included), N, K, transposes, α and β ∈ {0, 1}", () => {
     const rng = seededRng(11);

@@ -226,6 +226,8 @@ const PACK_MIN_ROWS = 64;
 /** Panel budgets in elements: a block of op(B) (K × NC) and of op(A) (MC × K), each ≤ 1 MiB, stay in L2. */
 const B_BLOCK = 131072;
 const A_BLOCK = 131072;
+/** Sums over more than KC products are cut into k-blocks of KC (see kBlockedProduct). */
+const KC = 512;
 
 /** op(B) [K, N] as float64 8-column k-major panels, zero-padded to whole panels: what gemmPacked multiplies by. */
 export interface PackedMatrix {
@@ -281,12 +283,72 @@ function blockedProduct(
   B: Float32Array, bOff: number, bk: number, bj: number,
   acc: boolean, C: Float32Array, cOff: number, ldc: number,
 ): void {
+  if (K > KC) {
+    kBlockedProduct(M, N, K, alpha, A, aOff, ai, ak, B, bOff, bk, bj, acc, C, cOff, ldc);
+    return;
+  }
   const NC = Math.max(8, Math.min((N + 7) & ~7, Math.floor(B_BLOCK / K) & ~7));
   if (panelB64.length < NC * K) panelB64 = new Float64Array(NC * K);
   for (let j0 = 0; j0 < N; j0 += NC) {
     const nb = Math.min(NC, N - j0);
     packCols64(panelB64, 0, K, nb, B, bOff + j0 * bj, bk, bj);
     packedRows(M, nb, K, alpha, A, aOff, ai, ak, panelB64, 0, nb, acc, C, cOff + j0, ldc);
+  }
+}
+
+/**
+ * Sums longer than KC (the weight gradients, whose k runs over all T·B steps) are cut into blocks of KC: a block of
+ * MC rows × NC columns of C keeps its float64 sums in S while the k-blocks pass, each with its own panels of op(A)
+ * (4 × KC: 16 KB, in L1) and op(B) (KC × NC, in L2). Each sum still runs over k in order from 0, so results are bit for
+ * bit those of one pass. Measured on dW_hh of W4 ([256 × 4096]ᵀ · [4096 × 1024]), interleaved: 1.2× over whole-K
+ * panels, whose NC shrinks to 32 columns at K = 4096 so that op(A) was packed again for every 32 columns.
+ */
+function kBlockedProduct(
+  M: number, N: number, K: number, alpha: number,
+  A: Float32Array, aOff: number, ai: number, ak: number,
+  B: Float32Array, bOff: number, bk: number, bj: number,
+  acc: boolean, C: Float32Array, cOff: number, ldc: number,
+): void {
+  const NC = Math.max(8, Math.min((N + 7) & ~7, Math.floor(B_BLOCK / KC) & ~7));
+  const MC = Math.max(4, Math.min((M + 3) & ~3, Math.floor(A_BLOCK / KC) & ~3));
+  if (panelB64.length < NC * KC) panelB64 = new Float64Array(NC * KC);
+  if (panelA64.length < MC * KC) panelA64 = new Float64Array(MC * KC);
+  if (rowX.length < KC) rowX = new Float64Array(KC);
+  if (sums.length < MC * NC) sums = new Float64Array(MC * NC);
+  const Ap = panelA64, Bp = panelB64, S = sums, x = rowX;
+  for (let i0 = 0; i0 < M; i0 += MC) {
+    const mb = Math.min(MC, M - i0), m4 = mb & ~3;
+    for (let j0 = 0; j0 < N; j0 += NC) {
+      const nb = Math.min(NC, N - j0), W = (nb + 7) & ~7;
+      S.fill(0, 0, mb * W);
+      for (let k0 = 0; k0 < K; k0 += KC) {
+        const kc = Math.min(KC, K - k0);
+        packCols64(Bp, 0, kc, nb, B, bOff + k0 * bk + j0 * bj, bk, bj);
+        packRows64(Ap, kc, m4, A, aOff + i0 * ai + k0 * ak, ai, ak);
+        for (let i = 0; i < m4; i += 4) tileRow64(kc, nb, Ap, (i >> 2) * kc * 4, Bp, 0, S, i * W, W);
+        for (let i = m4; i < mb; i++) {
+          const src = aOff + (i0 + i) * ai + k0 * ak;
+          for (let k = 0; k < kc; k++) x[k] = A[src + k * ak]!;
+          row64(kc, nb, x, Bp, 0, S, i * W);
+        }
+      }
+      finish(S, W, mb, nb, alpha, acc, C, cOff + i0 * ldc + j0, ldc);
+    }
+  }
+}
+
+/** Ap[(i/4·K + k)·4 + i%4] = op(A)[i, k] for i < M4 (a multiple of 4), k < K, with op(A)[i, k] = A[off + i·ai + k·ak]. */
+function packRows64(Ap: Float64Array, K: number, M4: number, A: Float32Array, off: number, ai: number, ak: number): void {
+  if (ak === 1) {
+    for (let i = 0; i < M4; i++) {
+      const src = off + i * ai, base = (i >> 2) * K * 4 + (i & 3);
+      for (let k = 0; k < K; k++) Ap[base + 4 * k] = A[src + k]!;
+    }
+  } else {
+    for (let k = 0; k < K; k++) {
+      const src = off + k * ak;
+      for (let i = 0; i < M4; i++) Ap[((i >> 2) * K + k) * 4 + (i & 3)] = A[src + i * ai]!;
+    }
   }
 }
 
@@ -328,20 +390,10 @@ function packedRows(
   const Ap = panelA64, S = sums;
   for (let i0 = 0; i0 < M4; i0 += MC) {
     const mb = Math.min(MC, M4 - i0);
-    // Ap[(i/4·K + k)·4 + i%4] = op(A)[i0 + i, k]
-    if (ak === 1) {
-      for (let i = 0; i < mb; i++) {
-        const src = aOff + (i0 + i) * ai, base = (i >> 2) * K * 4 + (i & 3);
-        for (let k = 0; k < K; k++) Ap[base + 4 * k] = A[src + k]!;
-      }
-    } else {
-      for (let k = 0; k < K; k++) {
-        const src = aOff + i0 * ai + k * ak;
-        for (let i = 0; i < mb; i++) Ap[((i >> 2) * K + k) * 4 + (i & 3)] = A[src + i * ai]!;
-      }
-    }
+    packRows64(Ap, K, mb, A, aOff + i0 * ai, ai, ak);
     for (let i = 0; i < mb; i += 4) {
-      tileRow64(K, N, Ap, (i >> 2) * K * 4, Bp, b0, S, W);
+      S.fill(0, 0, 4 * W);
+      tileRow64(K, N, Ap, (i >> 2) * K * 4, Bp, b0, S, 0, W);
       finish(S, W, 4, nValid, alpha, acc, C, cOff + (i0 + i) * ldc, ldc);
     }
   }
@@ -352,24 +404,29 @@ function packedRows(
 function oneRow(K: number, N: number, A: Float32Array, a0: number, ak: number, Bp: Float64Array, b0: number, nValid: number, alpha: number, acc: boolean, C: Float32Array, o: number): void {
   const x = panelA64, S = sums;
   for (let k = 0; k < K; k++) x[k] = A[a0 + k * ak]!;
-  row64(K, N, x, Bp, b0, S);
+  S.fill(0, 0, (N + 7) & ~7);
+  row64(K, N, x, Bp, b0, S, 0);
   finish(S, (N + 7) & ~7, 1, nValid, alpha, acc, C, o, 0);
 }
 
-// The kernels below write raw float64 sums into S and return; α, β and the edge columns are applied by finish(), so
-// the k loops compile with as few live values as possible.
+// The kernels below add raw float64 sums to the ones in S and return (S starts at zero; the k-blocked product carries
+// its sums there from one k-block to the next); α, β and the edge columns are applied by finish(), so the k loops
+// compile with as few live values as possible.
 let sums = new Float64Array(0);
+let rowX = new Float64Array(0);
 
 /**
- * One row of 4×8 tiles: the 4 rows of the A panel at Ap[a0…] times every 8-column B panel; S[r·W + j] = the sums.
+ * One row of 4×8 tiles: the 4 rows of the A panel at Ap[a0…] times every 8-column B panel; S[s0 + r·W + j] += the sums.
  * (4×8 rather than 4×4: 12 loads per 32 multiply-adds instead of 8 per 16; 1.03–1.06× measured.)
  */
-function tileRow64(K: number, N: number, Ap: Float64Array, a0: number, Bp: Float64Array, b0: number, S: Float64Array, W: number): void {
+function tileRow64(K: number, N: number, Ap: Float64Array, a0: number, Bp: Float64Array, b0: number, S: Float64Array, s0: number, W: number): void {
   for (let j = 0; j < N; j += 8) {
-    let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
-    let c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0, c15 = 0, c16 = 0, c17 = 0;
-    let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c24 = 0, c25 = 0, c26 = 0, c27 = 0;
-    let c30 = 0, c31 = 0, c32 = 0, c33 = 0, c34 = 0, c35 = 0, c36 = 0, c37 = 0;
+    let o = s0 + j;   // row r of the tile's sums at o + r·W (recomputed after the k loop: fewer values live across it)
+    let s1 = o, s2 = o + W, s3 = s2 + W, s4 = s3 + W;
+    let c00 = S[s1]!, c01 = S[s1 + 1]!, c02 = S[s1 + 2]!, c03 = S[s1 + 3]!, c04 = S[s1 + 4]!, c05 = S[s1 + 5]!, c06 = S[s1 + 6]!, c07 = S[s1 + 7]!;
+    let c10 = S[s2]!, c11 = S[s2 + 1]!, c12 = S[s2 + 2]!, c13 = S[s2 + 3]!, c14 = S[s2 + 4]!, c15 = S[s2 + 5]!, c16 = S[s2 + 6]!, c17 = S[s2 + 7]!;
+    let c20 = S[s3]!, c21 = S[s3 + 1]!, c22 = S[s3 + 2]!, c23 = S[s3 + 3]!, c24 = S[s3 + 4]!, c25 = S[s3 + 5]!, c26 = S[s3 + 6]!, c27 = S[s3 + 7]!;
+    let c30 = S[s4]!, c31 = S[s4 + 1]!, c32 = S[s4 + 2]!, c33 = S[s4 + 3]!, c34 = S[s4 + 4]!, c35 = S[s4 + 5]!, c36 = S[s4 + 6]!, c37 = S[s4 + 7]!;
     let pa = a0, pb = b0 + (j >> 3) * K * 8;
     for (let k = 0; k < K; k = (k + 1) | 0, pa = (pa + 4) | 0, pb = (pb + 8) | 0) {
       const x0 = Ap[pa]!, x1 = Ap[(pa + 1) | 0]!, x2 = Ap[(pa + 2) | 0]!, x3 = Ap[(pa + 3) | 0]!;
@@ -382,27 +439,27 @@ function tileRow64(K: number, N: number, Ap: Float64Array, a0: number, Bp: Float
       y = Bp[(pb + 6) | 0]!; c06 += x0 * y; c16 += x1 * y; c26 += x2 * y; c36 += x3 * y;
       y = Bp[(pb + 7) | 0]!; c07 += x0 * y; c17 += x1 * y; c27 += x2 * y; c37 += x3 * y;
     }
-    S[j] = c00; S[j + 1] = c01; S[j + 2] = c02; S[j + 3] = c03; S[j + 4] = c04; S[j + 5] = c05; S[j + 6] = c06; S[j + 7] = c07;
-    let o = W + j;
-    S[o] = c10; S[o + 1] = c11; S[o + 2] = c12; S[o + 3] = c13; S[o + 4] = c14; S[o + 5] = c15; S[o + 6] = c16; S[o + 7] = c17;
-    o += W;
-    S[o] = c20; S[o + 1] = c21; S[o + 2] = c22; S[o + 3] = c23; S[o + 4] = c24; S[o + 5] = c25; S[o + 6] = c26; S[o + 7] = c27;
-    o += W;
-    S[o] = c30; S[o + 1] = c31; S[o + 2] = c32; S[o + 3] = c33; S[o + 4] = c34; S[o + 5] = c35; S[o + 6] = c36; S[o + 7] = c37;
+    o = s0 + j;
+    s1 = o; s2 = o + W; s3 = s2 + W; s4 = s3 + W;
+    S[s1] = c00; S[s1 + 1] = c01; S[s1 + 2] = c02; S[s1 + 3] = c03; S[s1 + 4] = c04; S[s1 + 5] = c05; S[s1 + 6] = c06; S[s1 + 7] = c07;
+    S[s2] = c10; S[s2 + 1] = c11; S[s2 + 2] = c12; S[s2 + 3] = c13; S[s2 + 4] = c14; S[s2 + 5] = c15; S[s2 + 6] = c16; S[s2 + 7] = c17;
+    S[s3] = c20; S[s3 + 1] = c21; S[s3 + 2] = c22; S[s3 + 3] = c23; S[s3 + 4] = c24; S[s3 + 5] = c25; S[s3 + 6] = c26; S[s3 + 7] = c27;
+    S[s4] = c30; S[s4 + 1] = c31; S[s4 + 2] = c32; S[s4 + 3] = c33; S[s4 + 4] = c34; S[s4 + 5] = c35; S[s4 + 6] = c36; S[s4 + 7] = c37;
   }
 }
 
-/** One row: x[0..K) (float64) times every 8-column panel, 1×8 tiles reading one stream with constant offsets. */
-function row64(K: number, N: number, x: Float64Array, Bp: Float64Array, b0: number, S: Float64Array): void {
+/** One row: x[0..K) (float64) times every 8-column panel, 1×8 tiles reading one stream with constant offsets; S[s0 + j] += the sums. */
+function row64(K: number, N: number, x: Float64Array, Bp: Float64Array, b0: number, S: Float64Array, s0: number): void {
   for (let j = 0; j < N; j += 8) {
-    let c0 = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0, c5 = 0, c6 = 0, c7 = 0;
+    const o = s0 + j;
+    let c0 = S[o]!, c1 = S[o + 1]!, c2 = S[o + 2]!, c3 = S[o + 3]!, c4 = S[o + 4]!, c5 = S[o + 5]!, c6 = S[o + 6]!, c7 = S[o + 7]!;
     let p = b0 + (j >> 3) * K * 8;
     for (let k = 0; k < K; k = (k + 1) | 0, p = (p + 8) | 0) {
       const v = x[k]!;
       c0 += v * Bp[p]!; c1 += v * Bp[(p + 1) | 0]!; c2 += v * Bp[(p + 2) | 0]!; c3 += v * Bp[(p + 3) | 0]!;
       c4 += v * Bp[(p + 4) | 0]!; c5 += v * Bp[(p + 5) | 0]!; c6 += v * Bp[(p + 6) | 0]!; c7 += v * Bp[(p + 7) | 0]!;
     }
-    S[j] = c0; S[j + 1] = c1; S[j + 2] = c2; S[j + 3] = c3; S[j + 4] = c4; S[j + 5] = c5; S[j + 6] = c6; S[j + 7] = c7;
+    S[o] = c0; S[o + 1] = c1; S[o + 2] = c2; S[o + 3] = c3; S[o + 4] = c4; S[o + 5] = c5; S[o + 6] = c6; S[o + 7] = c7;
   }
 }
 
