@@ -66,6 +66,21 @@ describe("serializeModel / deserializeModel", () => {
     expect((loaded.vocab as { target: Vocab }).target.decode(tgt.encode("zyx"))).toBe("zyx");
   });
 
+  it("keeps the caller's metadata (json and binary), and refuses metadata that is not JSON, naming it", () => {
+    const model = make();
+    const metadata = { description: "a toy LM", epochs: 2, scores: { bpc: 1.25, accuracy: [0.5, 0.61] }, tags: ["toy", null, true] };
+    for (const format of ["json", "binary"] as const) {
+      const loaded = deserializeModel(serializeModel(model, { format, metadata }));
+      expect(loaded.metadata).toEqual(metadata);
+    }
+    expect(deserializeModel(serializeModel(model, { format: "json" })).metadata).toBeNull();
+    expect(() => serializeModel(model, { format: "json", metadata: [1, 2] as never })).toThrow("serializeModel: metadata must be an object of JSON values, got array");
+    expect(() => serializeModel(model, { format: "json", metadata: { when: new Date(0) } })).toThrow(/metadata/);
+    expect(() => serializeModel(model, { format: "json", metadata: { loss: NaN } })).toThrow(/metadata/);
+    const file = JSON.parse(serializeModel(model, { format: "json" }) as string) as { extra: Record<string, unknown> };
+    expect(() => deserializeModel(JSON.stringify({ ...file, extra: { ...file.extra, metadata: "x" } }))).toThrow("deserializeModel: extra.metadata must be an object, got string");
+  });
+
   it("rejects files it did not write, naming what is wrong, and builds nothing", () => {
     const model = make();
     const file = JSON.parse(serializeModel(model, { format: "json" }) as string) as Record<string, unknown>;

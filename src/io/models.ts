@@ -11,7 +11,7 @@ import { SequenceModel } from "../sequence/sequence-model.js";
 import type { SequenceModelConfig } from "../sequence/sequence-model.js";
 import type { RngState } from "../tensor/random.js";
 import { Vocab } from "../text/vocab.js";
-import type { ModelFileContent, ModelFileFormat } from "./model-file.js";
+import type { JSONValue, ModelFileContent, ModelFileFormat } from "./model-file.js";
 import { ModelFileError, loadModel, saveModel } from "./model-file.js";
 
 /** The vocabulary saved with a model: one, or a source and a target one (Seq2Seq). */
@@ -22,6 +22,8 @@ export interface SerializeOptions {
   readonly vocab?: ModelVocab;
   /** Include the optimizer's state, to resume training exactly. */
   readonly optimizer?: Optimizer;
+  /** Your own JSON data to keep with the model (a description, the data set, epochs trained, scores). */
+  readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
 /** What deserializeModel gives back: the model, and the vocabulary and optimizer if the file had them. */
@@ -29,6 +31,8 @@ export interface LoadedModel {
   readonly model: SequenceModel | Seq2Seq;
   readonly vocab: ModelVocab | null;
   readonly optimizer: Optimizer | null;
+  /** The `metadata` given to serializeModel, or null. */
+  readonly metadata: Record<string, JSONValue> | null;
 }
 
 type RandomState = Record<string, RngState | null>;
@@ -40,8 +44,12 @@ type RandomState = Record<string, RngState | null>;
  */
 export function serializeModel(model: SequenceModel | Seq2Seq, options: SerializeOptions): string | Uint8Array {
   const where = "serializeModel";
-  if (options === null || typeof options !== "object") throw new TypeError(`${where}: options must be { format, vocab?, optimizer? }, got ${describeKind(options)}`);
-  checkKeys(where, options, ["format", "vocab", "optimizer"]);
+  if (options === null || typeof options !== "object") throw new TypeError(`${where}: options must be { format, vocab?, optimizer?, metadata? }, got ${describeKind(options)}`);
+  checkKeys(where, options, ["format", "vocab", "optimizer", "metadata"]);
+  const { metadata } = options;
+  if (metadata !== undefined && (metadata === null || typeof metadata !== "object" || Array.isArray(metadata) || ArrayBuffer.isView(metadata))) {
+    throw new TypeError(`${where}: metadata must be an object of JSON values, got ${describeKind(metadata)}`);
+  }
   let config: { kind: string; config: unknown }, random: RandomState;
   if (model instanceof SequenceModel) {
     config = { kind: "SequenceModel", config: model.config };
@@ -58,7 +66,7 @@ export function serializeModel(model: SequenceModel | Seq2Seq, options: Serializ
     format: "recurrent-ts", version: 1, config, weights: model.store.stateDict(),
     ...(vocab === undefined ? {} : { vocab }),
     ...(options.optimizer === undefined ? {} : { optimizer: options.optimizer.getState() }),
-    extra: { random },
+    extra: metadata === undefined ? { random } : { random, metadata },
   }, { format: options.format });
 }
 
@@ -114,7 +122,11 @@ export function deserializeModel(data: string | Uint8Array | ArrayBuffer): Loade
       throw new ModelFileError(`${where}: optimizer: ${(e as Error).message}`, { cause: e });
     }
   }
-  return { model, vocab, optimizer };
+  const meta = file.extra?.["metadata"];
+  if (meta !== undefined && (meta === null || typeof meta !== "object" || Array.isArray(meta))) {
+    throw new ModelFileError(`${where}: extra.metadata must be an object, got ${describeKind(meta)}`);
+  }
+  return { model, vocab, optimizer, metadata: meta ?? null };
 }
 
 /** A new optimizer of the state's kind, holding that state (options, step count and buffers). */
