@@ -540,8 +540,11 @@ export abstract class RecurrentLayer<Out extends RecurrentOutput, Grads extends 
         if (dc0 !== null) storeRows(dc0, grad.dc, k, B, H, perm);
         // parameter gradients for all steps at once: dW_hh += dhpᵀ·h[0..T−1], dW_ih += dxpᵀ·x, biases += column sums
         gemm(true, false, G, H, TB, 1, grad.dhp, 0, G, tape.h, 0, H, 1, wHh.grad, 0, H);
-        if (bHh !== null) addColumnSums(bHh.grad, 0, grad.dhp, 0, G, TB, G);
-        if (bIh !== null) addColumnSums(bIh.grad, 0, grad.dxp, 0, G, TB, G);
+        if (grad.dhp === grad.dxp && bHh !== null && bIh !== null) addColumnSums(bHh.grad, 0, grad.dhp, 0, G, TB, G, bIh.grad);
+        else {
+          if (bHh !== null) addColumnSums(bHh.grad, 0, grad.dhp, 0, G, TB, G);
+          if (bIh !== null) addColumnSums(bIh.grad, 0, grad.dxp, 0, G, TB, G);
+        }
         if (last.ids && l === 0) {
           // one-hot input: dW_ih[:, id] += dxp row; no input gradient
           scatterColumns(wIh.grad, d === 0 ? this.ids0 : this.idsRev, grad.dxp, TB, G, inSize);

@@ -23,6 +23,9 @@ export interface CrossEntropyResult {
   readonly count: number;
 }
 
+// exp(z_j − max) of the current row, grown to the widest V and reused
+let expRow = new Float64Array(0);
+
 /**
  * Softmax + cross-entropy over the last axis, fused, as torch.nn.functional.cross_entropy: numerically stable
  * (log-sum-exp), forward and backward in one pass. Writes dLogits[N, V] and returns the reduced loss; ignored rows get
@@ -41,6 +44,8 @@ export function crossEntropyForwardBackward(
   if (w !== null) for (let c = 0; c < V; c++) wSum += w[c]!;
   else wSum = V;
   let total = 0, denom = 0, count = 0;
+  if (expRow.length < V) expRow = new Float64Array(V);
+  const e = expRow;
   for (let n = 0; n < N; n++) {
     const o = n * V;
     const y = targets[n]!;
@@ -51,8 +56,8 @@ export function crossEntropyForwardBackward(
     let m = -Infinity;
     for (let j = 0; j < V; j++) if (logits[o + j]! > m) m = logits[o + j]!;
     let s = 0;
-    for (let j = 0; j < V; j++) s += Math.exp(logits[o + j]! - m);
-    const logZ = m + Math.log(s);
+    for (let j = 0; j < V; j++) s += e[j] = Math.exp(logits[o + j]! - m);
+    const logZ = m + Math.log(s), inv = 1 / s;
     const wy = w === null ? 1 : w[y]!;
     let smooth = 0;
     if (eps > 0) for (let c = 0; c < V; c++) smooth += (w === null ? 1 : w[c]!) * (logZ - logits[o + c]!);
@@ -60,7 +65,7 @@ export function crossEntropyForwardBackward(
     denom += wy;
     count++;
     for (let j = 0; j < V; j++) {
-      const p = Math.exp(logits[o + j]! - logZ);
+      const p = e[j]! * inv;   // softmax, from the exponentials of the first pass
       let g = (1 - eps) * wy * (j === y ? p - 1 : p);
       if (eps > 0) g += (eps / V) * (p * wSum - (w === null ? 1 : w[j]!));
       dLogits[o + j] = g;

@@ -39,9 +39,10 @@ let colAcc = new Float64Array(0);
 
 /**
  * sum[s + j] += Σ_r inp[p + r·ld + j] for j < n: column sums of a [rows, n] block (bias gradients). Rows are read in
- * order (contiguous memory) into a float64 accumulator, then added once into the float32 sums.
+ * order (contiguous memory) into a float64 accumulator, then added once into the float32 sums; and into `also[s + j]`
+ * too when given (b_ih and b_hh of an LSTM or RNN have the same gradient: summed once, added to both).
  */
-export function addColumnSums(sum: Float32Array, s: number, inp: Float32Array, p: number, ld: number, rows: number, n: number): void {
+export function addColumnSums(sum: Float32Array, s: number, inp: Float32Array, p: number, ld: number, rows: number, n: number, also: Float32Array | null = null): void {
   if (colAcc.length < n) colAcc = new Float64Array(n);
   const acc = colAcc;
   acc.fill(0, 0, n);
@@ -50,4 +51,5 @@ export function addColumnSums(sum: Float32Array, s: number, inp: Float32Array, p
     for (let j = 0; j < n; j++) acc[j]! += inp[o + j]!;
   }
   for (let j = 0; j < n; j++) sum[s + j]! += acc[j]!;
+  if (also !== null) for (let j = 0; j < n; j++) also[s + j]! += acc[j]!;
 }
