@@ -8,7 +8,8 @@
  *   npm run bench -- --peers <baseline.jsonl>  # also print the ratio to each peer's recorded value
  *   npm run bench -- --run-peers <PEERS_DIR>   # run the peer scripts too, in this same run, and compare with those:
  *     the pure-JS GEMM kernels always (they need nothing installed), brain.js and TensorFlow.js when installed in
- *     PEERS_DIR (see the bench-peers README), PyTorch when /usr/bin/python3 imports torch
+ *     PEERS_DIR (see the bench-peers README), PyTorch when /usr/bin/python3 imports torch (with OpenBLAS when
+ *     PEERS_DIR/openblas holds the unpacked libopenblas0-openmp package, as the peers' recorded run did)
  *
  * Units: W1, W2, W5, W6 train tokens/s; W3 generated tokens/s; W4 train sequences/s; GEMM GFLOP/s. Each value is
  * work per step divided by the median step time. `heap` reports heap growth over 100 steady-state W1 steps.
@@ -360,6 +361,10 @@ function runPeers(peersDir: string): PeerRecord[] {
   const runs: Array<[string, string, string[]]> = [["js-gemm", "node", [`${scripts}/jsgemm_bench.js`, ...quick]]];
   if (existsSync(`${peersDir}/node_modules/brain.js`)) runs.push(["brain.js", "node", [`${scripts}/brainjs_bench.js`, ...only, ...quick]]);
   if (existsSync(`${peersDir}/node_modules/@tensorflow/tfjs`)) runs.push(["tfjs", "node", [`${scripts}/tfjs_bench.js`, "--config", "core", ...only, ...quick]]);
+  // PyTorch as the peers recorded it: with OpenBLAS when PEERS_DIR holds the unpacked package (see the bench-peers
+  // README), else with the system's reference BLAS; torch_bench.py names the BLAS it found in its label
+  const openblas = `${peersDir}/openblas/usr/lib/x86_64-linux-gnu/openblas-openmp`;
+  const torchEnv = existsSync(openblas) ? { ...process.env, LD_LIBRARY_PATH: openblas } : process.env;
   try {
     execFileSync("/usr/bin/python3", ["-c", "import torch"], { stdio: "ignore" });
     runs.push(["pytorch", "/usr/bin/python3", [`${scripts}/torch_bench.py`, "--threads", "1", ...only, ...quick]]);
@@ -368,7 +373,8 @@ function runPeers(peersDir: string): PeerRecord[] {
   for (const [name, cmd, args] of runs) {
     process.stderr.write(`running ${name} …\n`);
     try {
-      const text = execFileSync(cmd, args, { cwd: peersDir, encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "ignore"] });
+      const env = name === "pytorch" ? torchEnv : process.env;
+      const text = execFileSync(cmd, args, { cwd: peersDir, env, encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "ignore"] });
       for (const line of text.split("\n")) {
         if (!line.startsWith("{")) continue;
         const r = JSON.parse(line) as { peer: string; workload: string; value: number; kernel?: string; version?: string; config?: string };
