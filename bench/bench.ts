@@ -24,7 +24,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import {
-  Adam, GRU, LSTM, Linear, ParamStore, RNN, SequenceModel, Trainer, TrainingPool, gemm, linearForward, softmaxCrossEntropy,
+  Adam, GRU, LSTM, Linear, ParamStore, RNN, SequenceModel, Trainer, TrainingPool, gemm, linearForwardPacked, packMatrix, softmaxCrossEntropy,
 } from "recurrent-ts";
 import type { SequenceExample, SequenceModelConfig, Tensor } from "recurrent-ts";
 import { spawnSourceWorker } from "../test/source-worker.js";
@@ -145,12 +145,13 @@ function generate(warmup: number, steps: number): void {
   const stream = (m.rnn as LSTM).stream(1);
   const rnd = mulberry32(3);
   const logits = new Float32Array(V), probs = new Float64Array(V), id = [0];
+  const head = packMatrix(true, H, V, m.fc.weight.value, 0, H);   // the head's weight packed once, as generate does
   const run = (): void => {
     stream.reset();
     id[0] = 0;
     for (let t = 0; t < N; t++) {
       const h = stream.stepIds(id);                 // one-hot input: a column of W_ih, no dense multiply
-      linearForward(logits, h, m.fc.weight.value, m.fc.bias!.value, 1, H, V);
+      linearForwardPacked(logits, h, head, m.fc.bias!.value, 1);
       let max = -Infinity, sum = 0;
       for (let j = 0; j < V; j++) max = Math.max(max, logits[j]!);
       for (let j = 0; j < V; j++) sum += probs[j] = Math.exp(logits[j]! - max);

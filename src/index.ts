@@ -17,7 +17,7 @@ export type {
 } from "./layers/recurrent.js";
 export { gradCheck } from "./grad-check.js";
 export type { GradTarget, GradCheckOptions, GradCheckReport, TensorGradCheck } from "./grad-check.js";
-export { Linear, linearForward, linearBackward, activate, activationBackward } from "./layers/linear.js";
+export { Linear, linearForward, linearForwardPacked, linearBackward, activate, activationBackward } from "./layers/linear.js";
 export type { LinearConfig, Activation } from "./layers/linear.js";
 export { Embedding } from "./layers/embedding.js";
 export type { EmbeddingConfig } from "./layers/embedding.js";

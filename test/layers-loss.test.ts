@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Embedding, Linear, ParamStore, gradCheck, randn, seededRng, softmaxCrossEntropy, tensor } from "../src/index.js";
+import { Embedding, Linear, ParamStore, gradCheck, linearForward, linearForwardPacked, packMatrix, randn, seededRng, softmaxCrossEntropy, tensor } from "../src/index.js";
 import { dot, expectClose, readFixture } from "./helpers.js";
 
 interface CeCase {
@@ -68,6 +68,19 @@ describe("Linear", () => {
     const dx = lin.backward(dOut);
     const report = gradCheck(loss, [...lin.parameters(), { name: "input", value: x.data, grad: dx.data }], { eps: 3e-3 });
     expect(report.ok, report.message).toBe(true);
+  });
+
+  it("linearForwardPacked (the weight packed once) gives linearForward's outputs bit for bit, with and without bias", () => {
+    const rng = seededRng(9);
+    for (const [N, K, O] of [[1, 256, 65], [3, 7, 9], [70, 5, 3]] as const) {
+      const inp = randn(rng, [N, K]).data, W = randn(rng, [O, K]).data, b = randn(rng, [O]).data;
+      for (const bias of [b, null]) {
+        const want = new Float32Array(N * O), got = new Float32Array(N * O).fill(NaN);
+        linearForward(want, inp, W, bias, N, K, O);
+        linearForwardPacked(got, inp, packMatrix(true, K, O, W, 0, K), bias, N);
+        expect(Array.from(got), `N=${N} K=${K} O=${O} bias=${bias !== null}`).toEqual(Array.from(want));
+      }
+    }
   });
 
   it("uses PyTorch's keys and init bound 1/√inputSize; bias can be off", () => {

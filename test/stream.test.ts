@@ -85,6 +85,24 @@ describe("RecurrentStream", () => {
     }
   });
 
+  it("stepIds reads the input weights again on refresh() (its transposed copy of W_ih included)", () => {
+    const lstm = new LSTM({ inputSize: 5, hiddenSize: 3, seed: 7 });
+    const s = lstm.stream(2);
+    s.stepIds([1, 4]);                                   // makes the copy
+    const state = s.getState();
+    const wIh = lstm.parameters().find((p) => p.name.includes("weight_ih"))!;
+    for (let i = 0; i < wIh.value.length; i++) wIh.value[i] = -wIh.value[i]!;
+    s.refresh();
+    const fresh = lstm.stream(2);
+    fresh.setState(state);
+    s.setState(state);
+    expect(Array.from(s.stepIds([4, 0]))).toEqual(Array.from(fresh.stepIds([4, 0])));
+    const onehot = new Float32Array(10);
+    onehot[4] = 1; onehot[5] = 1;                        // the same step as a dense input
+    fresh.setState(state);
+    expect(Array.from(fresh.step(onehot))).toEqual(Array.from(s.getState().h.data));
+  });
+
   it("allocates nothing per step", () => {
     // Set before anything is compiled: changing V8 flags later can throw away optimised code mid-measurement.
     setFlagsFromString("--expose-gc");

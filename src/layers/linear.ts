@@ -4,7 +4,8 @@ import { ParamStore } from "../params/param-store.js";
 import type { LoadOptions, StateDict } from "../params/state-dict.js";
 import { loadEntries, readEntries } from "../params/state-dict.js";
 import { addColumnSums, broadcastRows } from "../tensor/elementwise.js";
-import { gemm } from "../tensor/gemm.js";
+import type { PackedMatrix } from "../tensor/gemm.js";
+import { gemm, gemmPacked } from "../tensor/gemm.js";
 import { initUniform } from "../tensor/init.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { expectTensor } from "../tensor/tensor.js";
@@ -14,6 +15,16 @@ import { checkBool, checkKeys, checkName, checkPositiveInt, checkStore, ensure }
 export function linearForward(out: Float32Array, inp: Float32Array, weight: Float32Array, bias: Float32Array | null, N: number, K: number, O: number): void {
   broadcastRows(out, 0, O, N, bias, 0, O);
   gemm(false, true, N, O, K, 1, inp, 0, K, weight, 0, K, 1, out, 0, O);
+}
+
+/**
+ * linearForward with the weight packed once (`packMatrix(true, K, O, weight, 0, K)`): for loops that apply the same
+ * layer to one row at a time, such as the head of a generation loop. The same results, bit for bit.
+ */
+export function linearForwardPacked(out: Float32Array, inp: Float32Array, weight: PackedMatrix, bias: Float32Array | null, N: number): void {
+  const O = weight.N;
+  broadcastRows(out, 0, O, N, bias, 0, O);
+  gemmPacked(false, N, 1, inp, 0, weight.K, weight, 1, out, 0, O);
 }
 
 /**

@@ -7,6 +7,9 @@ import { gemmPacked, packMatrix } from "../tensor/gemm.js";
 import type { Tensor } from "../tensor/tensor.js";
 import { expectTensor } from "../tensor/tensor.js";
 
+/** stepIds keeps a transposed copy of the first layer's W_ih up to this many weights (4 Mi: 16 MB). */
+const ID_COLUMNS_MAX = 1 << 22;
+
 /** The parameters of one (forward-direction) layer, as the stream reads them. */
 export interface StreamLayer {
   readonly wIh: Param;   // [G*H, In]
@@ -48,6 +51,7 @@ export class RecurrentStream {
   private readonly top: Float32Array; // view of the top layer's current h, [B, H]
   private readonly packedIh: Array<PackedMatrix | null>;   // W_ihᵀ per layer; the first layer's only once `step` needs it (stepIds reads columns of W_ih live)
   private readonly packedHh: PackedMatrix[];               // W_hhᵀ per layer
+  private idColumns: Float32Array | null = null;           // W_ihᵀ of the first layer [I, G] for stepIds: a token's column as one row
 
   /** Use `layer.stream(batchSize)`. */
   constructor(where: string, cell: Cell, layers: readonly StreamLayer[], inputSize: number, hiddenSize: number, batchSize: number) {
@@ -82,6 +86,14 @@ export class RecurrentStream {
       this.packedHh[l] = packMatrix(true, H, G, layer.wHh.value, 0, H, this.packedHh[l] ?? null);
     });
     this.packedIh[0] = null;   // packed again by the next `step` (a large one-hot vocabulary never needs it)
+    if (this.idColumns !== null) this.transposeIds(this.idColumns);
+  }
+
+  /** into[id·G + g] = W_ih[g, id] of the first layer: what stepIds reads, one contiguous row per token. */
+  private transposeIds(into: Float32Array): Float32Array {
+    const I = this.inputSize, G = this.cell.gates * this.hiddenSize, w = this.layers[0]!.wIh.value;
+    for (let g = 0; g < G; g++) for (let id = 0; id < I; id++) into[id * G + g] = w[g * I + id]!;
+    return into;
   }
 
   /**
@@ -129,8 +141,20 @@ export class RecurrentStream {
     for (let b = 0; b < B; b++) {
       const id = ids[b]!;
       if (!Number.isInteger(id) || id < 0 || id >= I) throw new RangeError(`${this.where}.stepIds: ids[${b}] must be an integer in [0, ${I}), got ${id}`);
+    }
+    // Column id of W_ih is G values I apart: one cache line each. Up to ID_COLUMNS_MAX weights, the stream keeps W_ihᵀ
+    // (made at the first stepIds, read again by refresh) so a column is one contiguous row; a larger vocabulary is
+    // read in place rather than copied.
+    const cols = I * G <= ID_COLUMNS_MAX ? (this.idColumns ??= this.transposeIds(new Float32Array(I * G))) : null;
+    for (let b = 0; b < B; b++) {
+      const id = ids[b]!;
       // xp[b] = b_ih + W_ih · e_id = b_ih + column id of W_ih (float64 sum, then float32: the same as the dense path)
-      for (let g = 0; g < G; g++) xp[b * G + g] = (bias === null ? 0 : bias[g]!) + w[g * I + id]!;
+      if (cols !== null) {
+        const o = id * G;
+        for (let g = 0; g < G; g++) xp[b * G + g] = (bias === null ? 0 : bias[g]!) + cols[o + g]!;
+      } else {
+        for (let g = 0; g < G; g++) xp[b * G + g] = (bias === null ? 0 : bias[g]!) + w[g * I + id]!;
+      }
     }
     this.advance();
     return this.top;

@@ -2,11 +2,12 @@ import { describeKind, expectShape } from "../errors.js";
 import { checkBool, checkKeys, checkPositiveInt } from "../layers/config.js";
 import { Dropout, checkDropoutP } from "../layers/dropout.js";
 import { Embedding } from "../layers/embedding.js";
-import { Linear, linearForward } from "../layers/linear.js";
+import { Linear, linearForwardPacked } from "../layers/linear.js";
 import { GRU, LSTM, RNN } from "../layers/recurrent.js";
 import type { ForwardOptions, RecurrentOutput } from "../layers/recurrent.js";
 import { ParamStore } from "../params/param-store.js";
 import { Sampler, checkSettings } from "../decode/sample.js";
+import { packMatrix } from "../tensor/gemm.js";
 import { Rng, seededRng } from "../tensor/random.js";
 import type { RngState } from "../tensor/random.js";
 import type { Tensor } from "../tensor/tensor.js";
@@ -453,7 +454,7 @@ export class SequenceModel {
       stream.setState(c0 === undefined ? { h: h0 } : { h: h0, c: c0 });
     }
     const embedding = this.embedding, E = embedding?.embeddingDim ?? 0;
-    const headWeight = this.head.weight.value, headBias = this.head.bias?.value ?? null;
+    const headWeight = packMatrix(true, H, V, this.head.weight.value, 0, H), headBias = this.head.bias?.value ?? null;
     const x = new Float32Array(B * E), logits = new Float32Array(B * V);
     const feed = (ids: ArrayLike<number>): void => {
       for (let b = 0; b < B; b++) {
@@ -462,7 +463,7 @@ export class SequenceModel {
         if (embedding !== null) x.set(embedding.weight.value.subarray(id * E, (id + 1) * E), b * E);
       }
       const h = embedding !== null ? stream.step(x) : stream.stepIds(ids);
-      linearForward(logits, h, headWeight, headBias, B, H, V);   // head.forward into the one buffer: nothing allocated per token
+      linearForwardPacked(logits, h, headWeight, headBias, B);   // head.forward into the one buffer: nothing allocated per token
     };
     const startLen = Math.max(...start.map((s) => s.length));
     if (start.some((s) => s.length !== startLen || s.length < 1)) throw new RangeError(`${where}: every start sequence must have the same length ≥ 1`);
