@@ -293,11 +293,18 @@ describe("sample", () => {
       }
     };
     for (let round = 0; round < 4; round++) { run(3000); gc(); }
-    const before = process.memoryUsage().heapUsed;
-    run(3000);
-    const grown = process.memoryUsage().heapUsed - before;
+    // The least growth over five measured rounds (as in stream.test.ts): a late JIT compilation under a loaded machine
+    // adds heap once (seen: 146 KB in one round while the whole suite ran), while an allocation per call would add
+    // ≥ 12,000 × 16 bytes = 192 KB in every round.
+    let least = Infinity;
+    for (let round = 0; round < 5; round++) {
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      run(3000);
+      least = Math.min(least, process.memoryUsage().heapUsed - before);
+    }
     expect(sink).toBeGreaterThan(0);
-    expect(grown).toBeLessThan(64 * 1024);
+    expect(least).toBeLessThan(64 * 1024);
   });
 });
 
