@@ -33,7 +33,8 @@ export interface StreamState {
  *   for (const x of frames) { const h = s.step(x); … }   // h: [B, H] of the top layer, valid until the next step
  *
  * The same kernels as `forward`, so a stream gives bit for bit the outputs and states of running the whole sequence
- * at once. Nothing is allocated per step: every buffer is made when the stream is.
+ * at once. Nothing is allocated per step: every buffer is made when the stream is (the first layer's input weights
+ * for `step` or `stepIds`, at the first call of each).
  *
  * A stream reads the weight matrices when it is made, into float64 panels that a batch-1 step multiplies faster than
  * the float32 weights (see gemmPacked). After changing the layer's weights (an optimizer step, a
@@ -49,7 +50,7 @@ export class RecurrentStream {
   private readonly tapes: Tape[];
   private readonly where: string;
   private readonly top: Float32Array; // view of the top layer's current h, [B, H]
-  private readonly packedIh: Array<PackedMatrix | null>;   // W_ihᵀ per layer; the first layer's only once `step` needs it (stepIds reads columns of W_ih live)
+  private readonly packedIh: Array<PackedMatrix | null>;   // W_ihᵀ per layer; the first layer's only once `step` needs it (stepIds reads idColumns)
   private readonly packedHh: PackedMatrix[];               // W_hhᵀ per layer
   private idColumns: Float32Array | null = null;           // W_ihᵀ of the first layer [I, G] for stepIds: a token's column as one row
 
