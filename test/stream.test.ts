@@ -47,6 +47,16 @@ describe("RecurrentStream", () => {
     }
   });
 
+  it("stepIds over a vocabulary too large to copy (I·G > 4 Mi) reads W_ih in place and equals forwardIds", () => {
+    const I = (1 << 20) + 1;                             // G = 4 for H = 1: 4 Mi + 4 weights
+    const lstm = new LSTM({ inputSize: I, hiddenSize: 1, seed: 3 });
+    const ids = [I - 1, 0, 77777];
+    const s = lstm.stream(1);
+    const stepped = ids.map((id) => s.stepIds([id])[0]!);
+    const { output } = lstm.forwardIds(ids, [ids.length, 1]);
+    expect(stepped).toEqual(Array.from(output.data));
+  });
+
   it("clone() continues independently; reset() starts from zeros; several streams share one model", () => {
     const gru = new GRU({ inputSize: 2, hiddenSize: 3, seed: 3 });
     const rng = seededRng(1);
