@@ -147,15 +147,12 @@ export class RecurrentStream {
     // (made at the first stepIds, read again by refresh) so a column is one contiguous row; a larger vocabulary is
     // read in place rather than copied.
     const cols = I * G <= ID_COLUMNS_MAX ? (this.idColumns ??= this.transposeIds(new Float32Array(I * G))) : null;
+    // column id of W_ih is src[id·perId + g·stride], g < G
+    const src = cols ?? w, perId = cols !== null ? G : 1, stride = cols !== null ? 1 : I;
     for (let b = 0; b < B; b++) {
-      const id = ids[b]!;
+      const o = ids[b]! * perId;
       // xp[b] = b_ih + W_ih · e_id = b_ih + column id of W_ih (float64 sum, then float32: the same as the dense path)
-      if (cols !== null) {
-        const o = id * G;
-        for (let g = 0; g < G; g++) xp[b * G + g] = (bias === null ? 0 : bias[g]!) + cols[o + g]!;
-      } else {
-        for (let g = 0; g < G; g++) xp[b * G + g] = (bias === null ? 0 : bias[g]!) + w[g * I + id]!;
-      }
+      for (let g = 0; g < G; g++) xp[b * G + g] = (bias === null ? 0 : bias[g]!) + src[o + g * stride]!;
     }
     this.advance();
     return this.top;
