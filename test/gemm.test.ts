@@ -1,3 +1,4 @@
+import v8 from "node:v8";
 import { describe, expect, it } from "vitest";
 import { gemm, gemmPacked, packMatrix, seededRng } from "../src/index.js";
 import type { Rng } from "../src/index.js";
@@ -280,8 +281,50 @@ describe("gemmPacked: a pre-packed op(B) times op(A), for the per-step products"
     expect(Array.from(P.data)).toEqual([1, 4, 0, 0, 0, 0, 0, 0, 2, 5, 0, 0, 0, 0, 0, 0, 3, 6, 0, 0, 0, 0, 0, 0]);
     const again = packMatrix(false, 2, 3, B, 0, 3, P);
     expect(again.data).toBe(P.data);
-    expect(Array.from(again.data.subarray(0, 16))).toEqual([1, 2, 3, 0, 0, 0, 0, 0, 4, 5, 6, 0, 0, 0, 0, 0]);
+    expect(again.data.slice(0, 16)).toEqual([1, 2, 3, 0, 0, 0, 0, 0, 4, 5, 6, 0, 0, 0, 0, 0]);
+    expect(again.source).toBeNull();
   });
+
+  it("packs into an array V8 holds as packed doubles (the kernels' speed depends on it), whatever the values", () => {
+    v8.setFlagsFromString("--allow-natives-syntax");
+    const kind = new Function("a", "return [%HasDoubleElements(a), %HasHoleyElements(a)]") as (a: unknown) => [boolean, boolean];
+    expect(kind([1, 2])[0], "the probe tells small integers from doubles").toBe(false);
+    expect(kind(new Array(3).fill(0.5))[1], "and holey from packed").toBe(true);
+    for (const values of [[0, 0, 0, 0], [1, 2, 3, 4], [0.5, -1.25, 3, 1e-30]]) {
+      const P = packMatrix(false, 1, 4, Float32Array.from(values), 0, 4);
+      expect(P.data.slice(0, 4)).toEqual(values.map((v) => Math.fround(v)));
+      expect(kind(P.data), `packed ${values.join(", ")}`).toEqual([true, false]);
+    }
+  });
+
+  it("multiplies a matrix too large to pack (over 2^26 elements) in place, with the same sums as gemm", () => {
+    // op(B) = B [K, N] with N padded to 8200: 8200 · 8192 = 67,174,400 > 2^26 = 67,108,864 (a 268 MB float32 B)
+    const K = 8192, N = 8193, M = 2;
+    const B = new Float32Array(K * N);
+    for (let i = 0; i < B.length; i++) B[i] = ((i * 7919) % 4093) / 4093 - 0.5;
+    const A = Float32Array.from({ length: M * K }, (_, i) => Math.sin(i));
+    const P = packMatrix(false, K, N, B, 0, N);
+    expect(P.data.length).toBe(0);
+    expect(P.source !== null && P.source.B === B).toBe(true);   // (toEqual would walk the 67 M elements)
+    expect({ ...P.source, B: null }).toEqual({ B: null, off: 0, ld: N, transB: false });
+    const got = new Float32Array(M * N).fill(NaN);
+    gemmPacked(false, M, 1, A, 0, K, P, 0, got, 0, N);
+    // the same float64 sums, in the same k order, rounded once to float32
+    const sum = new Float64Array(N);
+    for (let i = 0; i < M; i++) {
+      sum.fill(0);
+      for (let k = 0; k < K; k++) {
+        const a = A[i * K + k]!, row = k * N;
+        for (let j = 0; j < N; j++) sum[j]! += a * B[row + j]!;
+      }
+      expect(sameBits(got.subarray(i * N, (i + 1) * N), Float32Array.from(sum)), `row ${i}`).toBe(true);
+    }
+    // a later small matrix packed into the same object is packed again, not read in place
+    const small = packMatrix(true, 2, 1, Float32Array.of(3, 4), 0, 2, P);
+    expect(small).toBe(P);
+    expect(small.source).toBeNull();
+    expect(small.data.slice(0, 16)).toEqual([3, 0, 0, 0, 0, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0]);
+  }, 60_000);
 
   it("refuses operands whose indices would not fit the kernels' int32 arithmetic, naming the lengths", () => {
     // only the length is read before the check: a stand-in object, since a real 2^31-element array needs 8 GB

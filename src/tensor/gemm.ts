@@ -220,6 +220,25 @@ function edge(
 // workloads, where gemmPacked multiplies by W_hh packed once per pass, 1.2–1.3× on W4 and 1.2–1.6× on batch-1
 // generation (W3). The copies are exact and each element of C is the same float64 sum in the same k order, so
 // results are bit for bit those of the float32 kernels.
+//
+// The panels are plain arrays of numbers, not Float64Arrays. V8 keeps such an array's elements as unboxed doubles
+// (PACKED_DOUBLE_ELEMENTS) and loads one with an int32 compare and one instruction addressing [elements + 8·i + c];
+// a Float64Array load also adds its base and external pointers and sign-extends the index, every time (read in
+// `node --print-opt-code`: 4 instructions per load against 6). Measured interleaved, whole benchmark runs: batch-1
+// generation (W3) 1.25×, the 256³ and 512³ products 1.1–1.3×, W1 training 1.07–1.2×; in Chromium 156 the
+// batch-1 kernel alone 1.5×. Every kernel below must only ever see arrays made by doubles(): an array of another
+// element kind (small integers, holes) would send V8 to slower, polymorphic code.
+
+/** float64 panels: plain arrays of numbers that V8 holds unboxed (PACKED_DOUBLE_ELEMENTS); see doubles(). */
+type Doubles = number[];
+
+/** n zeros in an array of kind PACKED_DOUBLE_ELEMENTS (grown from a literal double by doubling, so never holey). */
+function doubles(n: number): Doubles {
+  let a = [0.5];
+  while (a.length < n) a = a.concat(a);
+  a.length = n;
+  return a.fill(0);
+}
 
 /** gemm packs both operands itself from this many rows of C (at 32 rows the copies of op(B) still cost more than they save). */
 const PACK_MIN_ROWS = 64;
@@ -229,12 +248,24 @@ const A_BLOCK = 131072;
 /** Sums over more than KC products are cut into k-blocks of KC (see kBlockedProduct). */
 const KC = 512;
 
+/**
+ * At most this many elements (with the padding) are packed: 2^26 doubles, 512 MB, half of the longest array V8 makes.
+ * A larger op(B) (a word-level head of 100,000 × 1,024, say) is multiplied in place by gemm, which packs it in blocks.
+ */
+const PACK_MAX = 1 << 26;
+
 /** op(B) [K, N] as float64 8-column k-major panels, zero-padded to whole panels: what gemmPacked multiplies by. */
 export interface PackedMatrix {
   K: number;
   N: number;
-  /** data[(j/8·K + k)·8 + j%8] = op(B)[k, j] (0 for j ≥ N). */
-  data: Float64Array;
+  /**
+   * data[(j/8·K + k)·8 + j%8] = op(B)[k, j] (0 for j ≥ N): a plain array of numbers, which V8 keeps as unboxed
+   * doubles and reads with less index arithmetic than a Float64Array. Empty when op(B) is too large to pack
+   * (over 2^26 elements): gemmPacked then reads `source`.
+   */
+  data: number[];
+  /** op(B) itself, read in place by gemmPacked when it was too large to pack (then later changes to B are seen); else null. */
+  source: { readonly B: Float32Array; readonly off: number; readonly ld: number; readonly transB: boolean } | null;
 }
 
 /**
@@ -242,19 +273,31 @@ export interface PackedMatrix {
  * if given (its buffer is reused when big enough: pass the previous result to allocate nothing).
  */
 export function packMatrix(transB: boolean, K: number, N: number, B: Float32Array, bOff: number, ldb: number, into: PackedMatrix | null = null): PackedMatrix {
-  const N8 = (N + 7) & ~7;
-  if (N8 * K > MAX_INDEX) throw new RangeError(`packMatrix: a packed matrix may hold at most 2^31 - 1 elements, got [${K}, ${N}] (${N8 * K} with its padding)`);
-  const P = into ?? { K, N, data: new Float64Array(N8 * K) };
-  if (P.data.length < N8 * K) P.data = new Float64Array(N8 * K);
+  const n = ((N + 7) & ~7) * K;
+  const P = into ?? { K, N, data: doubles(0), source: null };
   P.K = K;
   P.N = N;
+  P.source = null;
+  if (P.data.length < n) {
+    try {
+      P.data = n <= PACK_MAX ? doubles(n) : doubles(0);
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;   // an engine whose arrays hold fewer elements: multiply in place
+      P.data = doubles(0);
+    }
+    if (P.data.length < n) {
+      P.source = { B, off: bOff, ld: ldb, transB };
+      return P;
+    }
+  }
   packCols64(P.data, 0, K, N, B, bOff, transB ? 1 : ldb, transB ? ldb : 1);
   return P;
 }
 
 /**
  * C = α·op(A)·P + β·C for a packed P = op(B) [K, N] (see packMatrix), β 0 or 1: the per-step products of a recurrent
- * layer, whose weight matrix is packed once per pass and multiplied T times. Same operand conventions as gemm.
+ * layer, whose weight matrix is packed once per pass and multiplied T times. Same operand conventions as gemm, and
+ * bit for bit gemm's result.
  */
 export function gemmPacked(
   transA: boolean, M: number, alpha: number,
@@ -264,6 +307,11 @@ export function gemmPacked(
 ): void {
   const { K, N } = P;
   if (M <= 0 || N <= 0) return;
+  const src = P.source;
+  if (src !== null) {
+    gemm(transA, src.transB, M, N, K, alpha, A, aOff, lda, src.B, src.off, src.ld, beta, C, cOff, ldc);
+    return;
+  }
   if (A.length > MAX_INDEX || P.data.length > MAX_INDEX || C.length > MAX_INDEX) tooLong("gemmPacked", A.length, P.data.length, C.length);
   const acc = beta === 1;
   if (K <= 0 || alpha === 0) {
@@ -273,8 +321,8 @@ export function gemmPacked(
   packedRows(M, N, K, alpha, A, aOff, transA ? 1 : lda, transA ? lda : 1, P.data, 0, N, acc, C, cOff, ldc);
 }
 
-let panelA64 = new Float64Array(0);
-let panelB64 = new Float64Array(0);
+let panelA64 = doubles(0);
+let panelB64 = doubles(0);
 
 /** The product through float64 panels, blocked so each panel stays in L2: NC columns of op(B) at a time, MC rows of op(A). */
 function blockedProduct(
@@ -288,7 +336,7 @@ function blockedProduct(
     return;
   }
   const NC = Math.max(8, Math.min((N + 7) & ~7, Math.floor(B_BLOCK / K) & ~7));
-  if (panelB64.length < NC * K) panelB64 = new Float64Array(NC * K);
+  if (panelB64.length < NC * K) panelB64 = doubles(NC * K);
   for (let j0 = 0; j0 < N; j0 += NC) {
     const nb = Math.min(NC, N - j0);
     packCols64(panelB64, 0, K, nb, B, bOff + j0 * bj, bk, bj);
@@ -311,10 +359,10 @@ function kBlockedProduct(
 ): void {
   const NC = Math.max(8, Math.min((N + 7) & ~7, Math.floor(B_BLOCK / KC) & ~7));
   const MC = Math.max(4, Math.min((M + 3) & ~3, Math.floor(A_BLOCK / KC) & ~3));
-  if (panelB64.length < NC * KC) panelB64 = new Float64Array(NC * KC);
-  if (panelA64.length < MC * KC) panelA64 = new Float64Array(MC * KC);
-  if (rowX.length < KC) rowX = new Float64Array(KC);
-  if (sums.length < MC * NC) sums = new Float64Array(MC * NC);
+  if (panelB64.length < NC * KC) panelB64 = doubles(NC * KC);
+  if (panelA64.length < MC * KC) panelA64 = doubles(MC * KC);
+  if (rowX.length < KC) rowX = doubles(KC);
+  if (sums.length < MC * NC) sums = doubles(MC * NC);
   const Ap = panelA64, Bp = panelB64, S = sums, x = rowX;
   for (let i0 = 0; i0 < M; i0 += MC) {
     const mb = Math.min(MC, M - i0), m4 = mb & ~3;
@@ -338,7 +386,7 @@ function kBlockedProduct(
 }
 
 /** Ap[(i/4·K + k)·4 + i%4] = op(A)[i, k] for i < M4 (a multiple of 4), k < K, with op(A)[i, k] = A[off + i·ai + k·ak]. */
-function packRows64(Ap: Float64Array, K: number, M4: number, A: Float32Array, off: number, ai: number, ak: number): void {
+function packRows64(Ap: Doubles, K: number, M4: number, A: Float32Array, off: number, ai: number, ak: number): void {
   if (ak === 1) {
     for (let i = 0; i < M4; i++) {
       const src = off + i * ai, base = (i >> 2) * K * 4 + (i & 3);
@@ -353,7 +401,7 @@ function packRows64(Ap: Float64Array, K: number, M4: number, A: Float32Array, of
 }
 
 /** panel[(j/8·K + k)·8 + j%8] = op(B)[k, j] for j < N (op(B)[k, j] = B[off + k·bk + j·bj]), zeros up to whole panels. */
-function packCols64(P: Float64Array, p0: number, K: number, N: number, B: Float32Array, off: number, bk: number, bj: number): void {
+function packCols64(P: Doubles, p0: number, K: number, N: number, B: Float32Array, off: number, bk: number, bj: number): void {
   const N8 = (N + 7) & ~7;
   if (bj === 1) {
     for (let k = 0; k < K; k++) {
@@ -379,14 +427,14 @@ function packCols64(P: Float64Array, p0: number, K: number, N: number, B: Float3
 function packedRows(
   M: number, N: number, K: number, alpha: number,
   A: Float32Array, aOff: number, ai: number, ak: number,
-  Bp: Float64Array, b0: number, nValid: number,
+  Bp: Doubles, b0: number, nValid: number,
   acc: boolean, C: Float32Array, cOff: number, ldc: number,
 ): void {
   const M4 = M & ~3;
   const MC = Math.max(4, Math.min(M4, Math.floor(A_BLOCK / K) & ~3));
-  if (panelA64.length < MC * K) panelA64 = new Float64Array(MC * K);
+  if (panelA64.length < MC * K) panelA64 = doubles(MC * K);
   const W = (N + 7) & ~7;
-  if (sums.length < 4 * W) sums = new Float64Array(4 * W);
+  if (sums.length < 4 * W) sums = doubles(4 * W);
   const Ap = panelA64, S = sums;
   for (let i0 = 0; i0 < M4; i0 += MC) {
     const mb = Math.min(MC, M4 - i0);
@@ -401,7 +449,7 @@ function packedRows(
 }
 
 /** One row of C from row i of op(A) (A[a0 + k·ak]); a function of its own so the k loop is compiled with few live values. */
-function oneRow(K: number, N: number, A: Float32Array, a0: number, ak: number, Bp: Float64Array, b0: number, nValid: number, alpha: number, acc: boolean, C: Float32Array, o: number): void {
+function oneRow(K: number, N: number, A: Float32Array, a0: number, ak: number, Bp: Doubles, b0: number, nValid: number, alpha: number, acc: boolean, C: Float32Array, o: number): void {
   const x = panelA64, S = sums;
   for (let k = 0; k < K; k++) x[k] = A[a0 + k * ak]!;
   S.fill(0, 0, (N + 7) & ~7);
@@ -412,14 +460,14 @@ function oneRow(K: number, N: number, A: Float32Array, a0: number, ak: number, B
 // The kernels below add raw float64 sums to the ones in S and return (S starts at zero; the k-blocked product carries
 // its sums there from one k-block to the next); α, β and the edge columns are applied by finish(), so the k loops
 // compile with as few live values as possible.
-let sums = new Float64Array(0);
-let rowX = new Float64Array(0);
+let sums = doubles(0);
+let rowX = doubles(0);
 
 /**
  * One row of 4×8 tiles: the 4 rows of the A panel at Ap[a0…] times every 8-column B panel; S[s0 + r·W + j] += the sums.
  * (4×8 rather than 4×4: 12 loads per 32 multiply-adds instead of 8 per 16; 1.03–1.06× measured.)
  */
-function tileRow64(K: number, N: number, Ap: Float64Array, a0: number, Bp: Float64Array, b0: number, S: Float64Array, s0: number, W: number): void {
+function tileRow64(K: number, N: number, Ap: Doubles, a0: number, Bp: Doubles, b0: number, S: Doubles, s0: number, W: number): void {
   for (let j = 0; j < N; j += 8) {
     let o = s0 + j;   // row r of the tile's sums at o + r·W (recomputed after the k loop: fewer values live across it)
     let s1 = o, s2 = o + W, s3 = s2 + W, s4 = s3 + W;
@@ -449,7 +497,7 @@ function tileRow64(K: number, N: number, Ap: Float64Array, a0: number, Bp: Float
 }
 
 /** One row: x[0..K) (float64) times every 8-column panel, 1×8 tiles reading one stream with constant offsets; S[s0 + j] += the sums. */
-function row64(K: number, N: number, x: Float64Array, Bp: Float64Array, b0: number, S: Float64Array, s0: number): void {
+function row64(K: number, N: number, x: Doubles, Bp: Doubles, b0: number, S: Doubles, s0: number): void {
   for (let j = 0; j < N; j += 8) {
     const o = s0 + j;
     let c0 = S[o]!, c1 = S[o + 1]!, c2 = S[o + 2]!, c3 = S[o + 3]!, c4 = S[o + 4]!, c5 = S[o + 5]!, c6 = S[o + 6]!, c7 = S[o + 7]!;
@@ -464,7 +512,7 @@ function row64(K: number, N: number, x: Float64Array, Bp: Float64Array, b0: numb
 }
 
 /** C rows (+)= α·S: `rows` rows of the first n columns, row r of the sums at S[r·W …]. */
-function finish(S: Float64Array, W: number, rows: number, n: number, alpha: number, acc: boolean, C: Float32Array, o: number, ldc: number): void {
+function finish(S: Doubles, W: number, rows: number, n: number, alpha: number, acc: boolean, C: Float32Array, o: number, ldc: number): void {
   for (let r = 0; r < rows; r++, o += ldc) {
     const s0 = r * W;
     if (acc) for (let j = 0; j < n; j++) C[o + j] = C[o + j]! + alpha * S[s0 + j]!;
