@@ -278,7 +278,7 @@ describe("gemmPacked: a pre-packed op(B) times op(A), for the per-step products"
   it("packMatrix reuses a big enough buffer and zero-pads the last panel", () => {
     const B = Float32Array.from({ length: 6 }, (_, i) => i + 1);          // [2, 3]
     const P = packMatrix(true, 3, 2, B, 0, 3);                            // op(B) = Bᵀ [3, 2]
-    expect(Array.from(P.data)).toEqual([1, 4, 0, 0, 0, 0, 0, 0, 2, 5, 0, 0, 0, 0, 0, 0, 3, 6, 0, 0, 0, 0, 0, 0]);
+    expect(P.data.slice(0, 24)).toEqual([1, 4, 0, 0, 0, 0, 0, 0, 2, 5, 0, 0, 0, 0, 0, 0, 3, 6, 0, 0, 0, 0, 0, 0]);
     const again = packMatrix(false, 2, 3, B, 0, 3, P);
     expect(again.data).toBe(P.data);
     expect(again.data.slice(0, 16)).toEqual([1, 2, 3, 0, 0, 0, 0, 0, 4, 5, 6, 0, 0, 0, 0, 0]);
@@ -333,7 +333,7 @@ describe("gemmPacked: a pre-packed op(B) times op(A), for the per-step products"
     expect(() => gemm(false, false, 2, 2, 1, 1, huge, 0, 1, small, 0, 2, 0, C, 0, 2))
       .toThrow("gemm: operands may hold at most 2^31 - 1 elements each, got A 2147483648, B 4, C 4");
     const P = packMatrix(false, 1, 2, small, 0, 2);
-    expect(() => gemmPacked(false, 2, 1, small, 0, 1, P, 0, huge, 0, 2)).toThrow("gemmPacked: operands may hold at most 2^31 - 1 elements each, got A 4, B 8, C 2147483648");
+    expect(() => gemmPacked(false, 2, 1, small, 0, 1, P, 0, huge, 0, 2)).toThrow("gemmPacked: operands may hold at most 2^31 - 1 elements each, got A 4, B 2, C 2147483648");
     expect(Array.from(C)).toEqual([0, 0, 0, 0]);
   });
 });
