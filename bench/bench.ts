@@ -371,19 +371,25 @@ function runPeers(peersDir: string): PeerRecord[] {
     runs.push(["pytorch", "/usr/bin/python3", [`${scripts}/torch_bench.py`, "--threads", "1", ...only, ...quick]]);
   } catch { /* no PyTorch here */ }
   const out: PeerRecord[] = [];
+  const keep = (text: string): void => {
+    for (const line of text.split("\n")) {
+      if (!line.startsWith("{")) continue;
+      const r = JSON.parse(line) as { peer: string; workload: string; value: number; kernel?: string; version?: string; config?: string };
+      if (r.peer === "js-gemm" && r.kernel !== "reg4x4" && r.kernel !== "packed-reg4x4") continue;   // the best kernels only
+      out.push({ label: peerLabel(r), workload: r.workload, value: r.value });
+    }
+  };
   for (const [name, cmd, args] of runs) {
     process.stderr.write(`running ${name} …\n`);
     try {
       const env = name === "pytorch" ? torchEnv : process.env;
-      const text = execFileSync(cmd, args, { cwd: peersDir, env, encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "ignore"] });
-      for (const line of text.split("\n")) {
-        if (!line.startsWith("{")) continue;
-        const r = JSON.parse(line) as { peer: string; workload: string; value: number; kernel?: string; version?: string; config?: string };
-        if (r.peer === "js-gemm" && r.kernel !== "reg4x4" && r.kernel !== "packed-reg4x4") continue;   // the best kernels only
-        out.push({ label: peerLabel(r), workload: r.workload, value: r.value });
-      }
+      keep(execFileSync(cmd, args, { cwd: peersDir, env, encoding: "utf8", maxBuffer: 64 << 20, stdio: ["ignore", "pipe", "pipe"] }));
     } catch (e) {
-      process.stderr.write(`${name} failed: ${(e as Error).message.split("\n")[0]}\n`);
+      // keep the workloads it finished, and show its own last words (its stderr) so a crash says why
+      const { stdout, stderr } = e as { stdout?: unknown; stderr?: unknown };
+      keep(String(stdout ?? ""));
+      const said = String(stderr ?? "").trim().split("\n").slice(-6).join("\n  ");
+      process.stderr.write(`${name} failed: ${(e as Error).message.split("\n")[0]}${said === "" ? "" : `\n  ${said}`}\n`);
     }
   }
   return out;

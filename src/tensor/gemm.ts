@@ -258,14 +258,17 @@ const KC = 512;
  */
 const PACK_MAX = 1 << 26;
 
-/** op(B) [K, N] as float64 8-column k-major panels, zero-padded to whole panels: what gemmPacked multiplies by. */
+/**
+ * op(B) [K, N] as float64 8-column k-major panels, zero-padded to whole panels: what gemmPacked multiplies by. Make
+ * one with packMatrix (a hand-built `data` of another array kind still multiplies correctly, but slows every kernel).
+ */
 export interface PackedMatrix {
   K: number;
   N: number;
   /**
-   * data[(j/8·K + k)·8 + j%8] = op(B)[k, j] (0 for j ≥ N): a plain array of numbers, which V8 keeps as unboxed
-   * doubles and reads with less index arithmetic than a Float64Array. Empty when op(B) is too large to pack
-   * (over 2^26 elements): gemmPacked then reads `source`.
+   * data[(j/8·K + k)·8 + j%8] = op(B)[k, j] (0 for j ≥ N), then at least K slots that a batch-1 product uses as
+   * scratch: a plain array of numbers, which V8 keeps as unboxed doubles and reads with less index arithmetic than a
+   * Float64Array. Empty when op(B) is too large to pack (over 2^26 elements): gemmPacked then reads `source`.
    */
   data: number[];
   /** op(B) itself, read in place by gemmPacked when it was too large to pack (then later changes to B are seen); else null. */
