@@ -37,8 +37,9 @@ export interface StreamState {
  * for `step` or `stepIds`, at the first call of each).
  *
  * A stream reads the weight matrices when it is made, into float64 panels that a batch-1 step multiplies faster than
- * the float32 weights (see gemmPacked). After changing the layer's weights (an optimizer step, a
- * loadStateDict), call `refresh()` or make a new stream; the biases are always read live.
+ * the float32 weights (see gemmPacked; a matrix over 2^26 elements is read in place instead). After changing the
+ * layer's weights (an optimizer step, a loadStateDict), call `refresh()` or make a new stream; the biases are always
+ * read live.
  */
 export class RecurrentStream {
   readonly batchSize: number;
