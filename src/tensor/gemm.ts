@@ -240,6 +240,16 @@ function doubles(n: number): Doubles {
   return a.fill(0);
 }
 
+/** doubles(n), or null where the engine cannot make an array that long (an engine whose arrays hold fewer elements). */
+function tryDoubles(n: number): Doubles | null {
+  try {
+    return doubles(n);
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
 /**
  * gemm packs both operands itself from this many rows of C. Measured interleaved, panels against the float32 tiles
  * (copies included): M = 32: 1.0–1.2×, M = 24: 0.83–1.08×, M = 16: 0.80–0.93×, M = 8: 0.66–0.82×: below 32 rows the
@@ -286,16 +296,13 @@ export function packMatrix(transB: boolean, K: number, N: number, B: Float32Arra
   P.N = N;
   P.source = null;
   if (P.data.length < n) {
-    try {
-      P.data = n <= PACK_MAX ? doubles(n) : doubles(0);
-    } catch (e) {
-      if (!(e instanceof RangeError)) throw e;   // an engine whose arrays hold fewer elements: multiply in place
+    const data = n <= PACK_MAX ? tryDoubles(n) : null;
+    if (data === null) {   // too large to pack: gemmPacked multiplies B in place
       P.data = doubles(0);
-    }
-    if (P.data.length < n) {
       P.source = { B, off: bOff, ld: ldb, transB };
       return P;
     }
+    P.data = data;
   }
   packCols64(P.data, 0, K, N, B, bOff, transB ? 1 : ldb, transB ? ldb : 1);
   return P;
