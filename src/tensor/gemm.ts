@@ -221,19 +221,31 @@ function edge(
 // generation (W3). The copies are exact and each element of C is the same float64 sum in the same k order, so
 // results are bit for bit those of the float32 kernels.
 //
-// The panels are plain arrays of numbers, not Float64Arrays. V8 keeps such an array's elements as unboxed doubles
-// (PACKED_DOUBLE_ELEMENTS) and loads one with an int32 compare and one instruction addressing [elements + 8·i + c];
-// a Float64Array load also adds its base and external pointers and sign-extends the index, every time (read in
-// `node --print-opt-code`: 4 instructions per load against 6). Measured interleaved, whole benchmark runs: batch-1
-// generation (W3) 1.25×, the 256³ and 512³ products 1.1–1.3×, W1 training 1.07–1.2×; in Chromium 156 the
-// batch-1 kernel alone 1.5×. Every kernel below must only ever see arrays made by doubles(): an array of another
-// element kind (small integers, holes) would send V8 to slower, polymorphic code.
+// In V8 (Node, Chromium) the panels are plain arrays of numbers, not Float64Arrays. V8 keeps such an array's elements
+// as unboxed doubles (PACKED_DOUBLE_ELEMENTS) and loads one with an int32 compare and one instruction addressing
+// [elements + 8·i + c]; a Float64Array load also adds its base and external pointers and sign-extends the index,
+// every time (read in `node --print-opt-code`: 4 instructions per load against 6). Measured interleaved, whole
+// benchmark runs: batch-1 generation (W3) 1.25×, the 256³ and 512³ products 1.1–1.3×, W1 training 1.07–1.2×; in
+// Chromium 156 the batch-1 kernel alone 1.5×. Other engines keep Float64Arrays: in Firefox 153 (SpiderMonkey) plain
+// arrays ran the batch-1 kernel 1.14× and the 4×8 tile 1.7× slower. Results are the same bits either way.
+// Every kernel below must only ever see arrays made by doubles(): an array of another kind (small integers, holes,
+// or both arrays and Float64Arrays in one process) would send V8 to slower, polymorphic code.
 
-/** float64 panels: plain arrays of numbers that V8 holds unboxed (PACKED_DOUBLE_ELEMENTS); see doubles(). */
-type Doubles = number[];
+/**
+ * Whether this engine is V8, told by its stack-trace format ("    at f (file:1:2)"; SpiderMonkey and JavaScriptCore
+ * write "f@file:1:2"). Stack traces switched off (Error.stackTraceLimit = 0) only make V8 take the Float64Arrays.
+ */
+const PLAIN_PANELS = /^\s+at /m.test(new Error().stack ?? "");
 
-/** n zeros in an array of kind PACKED_DOUBLE_ELEMENTS (grown from a literal double by doubling, so never holey). */
+/** float64 panels: see doubles(). */
+type Doubles = number[] | Float64Array;
+
+/**
+ * n zeros: in V8 a plain array of kind PACKED_DOUBLE_ELEMENTS (grown from a literal double by doubling, so never
+ * holey and never small integers), elsewhere a Float64Array.
+ */
 function doubles(n: number): Doubles {
+  if (!PLAIN_PANELS) return new Float64Array(n);
   let a = [0.5];
   while (a.length < n) a = a.concat(a);
   a.length = n;
@@ -277,10 +289,11 @@ export interface PackedMatrix {
   N: number;
   /**
    * data[(j/8·K + k)·8 + j%8] = op(B)[k, j] (0 for j ≥ N), then at least K slots that a batch-1 product uses as
-   * scratch: a plain array of numbers, which V8 keeps as unboxed doubles and reads with less index arithmetic than a
-   * Float64Array. Empty when op(B) is too large to pack (over 2^26 elements): gemmPacked then reads `source`.
+   * scratch. In V8 a plain array of numbers, which V8 keeps as unboxed doubles and reads with less index arithmetic
+   * than a Float64Array; in other engines a Float64Array. Empty when op(B) is too large to pack (over 2^26
+   * elements): gemmPacked then reads `source`.
    */
-  data: number[];
+  data: number[] | Float64Array;
   /** op(B) itself, read in place by gemmPacked when it was too large to pack (then later changes to B are seen); else null. */
   source: { readonly B: Float32Array; readonly off: number; readonly ld: number; readonly transB: boolean } | null;
 }
